@@ -1,0 +1,1 @@
+//! WebAssembly binding of h2lens: convert in, call the core, convert out.

@@ -1,0 +1,1 @@
+//! Capture files (pcap, pcapng): push file bytes in chunks, pull packets.

@@ -1,0 +1,158 @@
+//! Every limit in one place, with safe defaults.
+//!
+//! Limits bound memory and work on hostile input; exceeding one is reported
+//! as a diagnostic, never a panic. The defaults follow what common peers
+//! accept (nghttp2, h2, Wireshark) with headroom.
+
+use serde::{Deserialize, Serialize};
+
+/// All limits of all layers.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    pub hpack: HpackLimits,
+    pub frame: FrameLimits,
+    pub tcp: TcpLimits,
+    pub capture: CaptureLimits,
+    pub grpc: GrpcLimits,
+    pub output: OutputOptions,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HpackLimits {
+    /// Largest dynamic table a peer may announce with
+    /// SETTINGS_HEADER_TABLE_SIZE that we will honour (RFC 7541 §4.2); a
+    /// larger announcement is capped here and reported.
+    pub max_table_size: u32,
+    /// Largest decoded header list (RFC 9113 §6.5.2 accounting: name +
+    /// value + 32 per field) before the block is cut and reported.
+    pub max_header_list_size: u32,
+    /// Largest single string literal (after Huffman decoding).
+    pub max_string_len: u32,
+    /// How many evicted entries to remember, to explain an index that
+    /// points past the table.
+    pub eviction_history: u32,
+}
+
+impl Default for HpackLimits {
+    fn default() -> Self {
+        HpackLimits {
+            max_table_size: 1 << 20,
+            max_header_list_size: 16 << 20,
+            max_string_len: 16 << 20,
+            eviction_history: 256,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FrameLimits {
+    /// Largest frame payload buffered, whatever SETTINGS_MAX_FRAME_SIZE
+    /// says (RFC 9113 §4.2 allows up to 2^24-1).
+    pub max_frame_size: u32,
+    /// CONTINUATION frames allowed in one header block before it is cut
+    /// (the "CONTINUATION flood", CVE-2024-27316 and friends).
+    pub max_continuation_frames: u32,
+    /// Largest header block (HEADERS/PUSH_PROMISE + CONTINUATION bytes).
+    pub max_header_block_size: u32,
+    /// Streams tracked per connection before the oldest closed ones are
+    /// forgotten.
+    pub max_streams_per_connection: u32,
+}
+
+impl Default for FrameLimits {
+    fn default() -> Self {
+        FrameLimits {
+            max_frame_size: (1 << 24) - 1,
+            max_continuation_frames: 1024,
+            max_header_block_size: 16 << 20,
+            max_streams_per_connection: 100_000,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TcpLimits {
+    /// Out-of-order bytes buffered per direction before the hole is given up
+    /// as a gap.
+    pub max_out_of_order_bytes: u32,
+    /// Out-of-order segments buffered per direction.
+    pub max_out_of_order_segments: u32,
+    /// TCP connections tracked at once.
+    pub max_connections: u32,
+    /// IPv4 fragments buffered at once.
+    pub max_fragment_bytes: u32,
+}
+
+impl Default for TcpLimits {
+    fn default() -> Self {
+        TcpLimits {
+            max_out_of_order_bytes: 4 << 20,
+            max_out_of_order_segments: 4096,
+            max_connections: 65_536,
+            max_fragment_bytes: 4 << 20,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CaptureLimits {
+    /// Largest pcap record / pcapng block accepted.
+    pub max_record_size: u32,
+}
+
+impl Default for CaptureLimits {
+    fn default() -> Self {
+        CaptureLimits {
+            max_record_size: 16 << 20,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GrpcLimits {
+    /// Largest gRPC message kept (compressed length prefix), bytes.
+    pub max_message_size: u32,
+    /// Largest decompressed message.
+    pub max_decompressed_size: u32,
+    /// Deepest protobuf nesting explored without a schema.
+    pub max_protobuf_depth: u32,
+}
+
+impl Default for GrpcLimits {
+    fn default() -> Self {
+        GrpcLimits {
+            max_message_size: 16 << 20,
+            max_decompressed_size: 64 << 20,
+            max_protobuf_depth: 32,
+        }
+    }
+}
+
+/// What the event stream includes (not limits, but cost knobs).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OutputOptions {
+    /// Attach each frame's bytes to its event (for hex views), up to this
+    /// many bytes per frame; 0 attaches none.
+    pub frame_bytes: u32,
+    /// Attach each header block's bytes to its event.
+    pub header_block_bytes: bool,
+    /// Emit table events (inserted / evicted) on header blocks.
+    pub table_events: bool,
+}
+
+impl Default for OutputOptions {
+    fn default() -> Self {
+        OutputOptions {
+            frame_bytes: 0,
+            header_block_bytes: false,
+            table_events: true,
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Link, IP and TCP layers: packets in, reassembled TCP byte streams out.

@@ -1,0 +1,1 @@
+//! Protobuf payloads: schema-less raw decoding and decoding by a protoset.

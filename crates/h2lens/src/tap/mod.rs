@@ -1,0 +1,1 @@
+//! Mesh tap streams: `linkerd tap -o json`, Envoy tap traces.

@@ -1,0 +1,81 @@
+//! Capture timestamps and directions, shared by every layer.
+
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
+/// A capture timestamp: nanoseconds since the Unix epoch.
+///
+/// Serialized as seconds (a float) so JavaScript numbers can hold it; that
+/// keeps microsecond precision for present-day dates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    pub fn from_secs_nanos(secs: i64, nanos: u32) -> Self {
+        Timestamp(
+            secs.saturating_mul(1_000_000_000)
+                .saturating_add(i64::from(nanos)),
+        )
+    }
+
+    pub fn as_nanos(self) -> i64 {
+        self.0
+    }
+
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / 1e9
+    }
+
+    /// `self - earlier` in nanoseconds (saturating).
+    pub fn nanos_since(self, earlier: Timestamp) -> i64 {
+        self.0.saturating_sub(earlier.0)
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(self.as_secs_f64())
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.6}", self.as_secs_f64())
+    }
+}
+
+/// Which way bytes flowed on a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// From the side that opened the connection (sent the preface).
+    ClientToServer,
+    /// From the side that accepted it.
+    ServerToClient,
+}
+
+impl Direction {
+    pub fn reverse(self) -> Direction {
+        match self {
+            Direction::ClientToServer => Direction::ServerToClient,
+            Direction::ServerToClient => Direction::ClientToServer,
+        }
+    }
+
+    /// 0 for client→server, 1 for server→client: an index for per-direction
+    /// state arrays.
+    pub fn index(self) -> usize {
+        match self {
+            Direction::ClientToServer => 0,
+            Direction::ServerToClient => 1,
+        }
+    }
+
+    pub fn arrow(self) -> &'static str {
+        match self {
+            Direction::ClientToServer => "c→s",
+            Direction::ServerToClient => "s→c",
+        }
+    }
+}
