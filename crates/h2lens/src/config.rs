@@ -145,6 +145,19 @@ pub struct OutputOptions {
     pub header_block_bytes: bool,
     /// Emit table events (inserted / evicted) on header blocks.
     pub table_events: bool,
+    /// Which DATA payloads to attach to frame events (for gRPC messages).
+    pub data_payloads: DataPayloads,
+}
+
+/// Which DATA payloads the connection decoder attaches to frame events.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataPayloads {
+    #[default]
+    None,
+    /// Only on streams whose request content-type is `application/grpc…`.
+    Grpc,
+    All,
 }
 
 impl Default for OutputOptions {
@@ -153,6 +166,7 @@ impl Default for OutputOptions {
             frame_bytes: 0,
             header_block_bytes: false,
             table_events: true,
+            data_payloads: DataPayloads::None,
         }
     }
 }

@@ -46,4 +46,4 @@ pub mod tap;
 pub use config::Config;
 pub use diag::{Diagnostic, Layer, Severity, Span};
 pub use octets::Octets;
-pub use time::{Direction, Timestamp};
+pub use time::{Direction, PerDir, Timestamp};

@@ -145,11 +145,16 @@ fn push_hex_escape(out: &mut String, b: u8) {
     push_hex_byte(out, b);
 }
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
 fn push_hex_byte(out: &mut String, b: u8) {
-    out.push(char::from(HEX[usize::from(b >> 4)]));
-    out.push(char::from(HEX[usize::from(b & 0x0f)]));
+    out.push(hex_digit(b >> 4));
+    out.push(hex_digit(b & 0x0f));
+}
+
+fn hex_digit(nibble: u8) -> char {
+    match nibble {
+        0..=9 => char::from(b'0' + nibble),
+        _ => char::from(b'a' + (nibble & 0x0f) - 10),
+    }
 }
 
 /// Lower-case hex, two digits per byte.

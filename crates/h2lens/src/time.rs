@@ -79,3 +79,58 @@ impl Direction {
         }
     }
 }
+
+/// One value per direction, indexed by [`Direction`] (no index can be out
+/// of range).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct PerDir<T> {
+    pub client_to_server: T,
+    pub server_to_client: T,
+}
+
+impl<T> PerDir<T> {
+    pub fn new(client_to_server: T, server_to_client: T) -> Self {
+        PerDir {
+            client_to_server,
+            server_to_client,
+        }
+    }
+
+    pub fn both(value: T) -> Self
+    where
+        T: Clone,
+    {
+        PerDir::new(value.clone(), value)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (Direction, &T)> {
+        [
+            (Direction::ClientToServer, &self.client_to_server),
+            (Direction::ServerToClient, &self.server_to_client),
+        ]
+        .into_iter()
+    }
+
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        [&mut self.client_to_server, &mut self.server_to_client].into_iter()
+    }
+}
+
+impl<T> std::ops::Index<Direction> for PerDir<T> {
+    type Output = T;
+    fn index(&self, dir: Direction) -> &T {
+        match dir {
+            Direction::ClientToServer => &self.client_to_server,
+            Direction::ServerToClient => &self.server_to_client,
+        }
+    }
+}
+
+impl<T> std::ops::IndexMut<Direction> for PerDir<T> {
+    fn index_mut(&mut self, dir: Direction) -> &mut T {
+        match dir {
+            Direction::ClientToServer => &mut self.client_to_server,
+            Direction::ServerToClient => &mut self.server_to_client,
+        }
+    }
+}

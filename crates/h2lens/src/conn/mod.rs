@@ -1,1 +1,551 @@
-//! The connection decoder: one TCP connection, both directions, to frames, header blocks, streams and exchanges.
+//! The connection decoder: one TCP connection, both directions, to frames,
+//! header blocks, streams and exchanges (RFC 9113).
+//!
+//! Sans-IO: push each direction's bytes as they come (any chunking), with
+//! the packet they came in; pull [`ConnEvent`]s. The decoder recognises the
+//! client preface (§3.4), the HTTP/1.1 `Upgrade: h2c` hand-off (RFC 7540
+//! §3.2), and — for connections already open when the capture began or
+//! after lost bytes — a plausible frame boundary. It never panics: every
+//! rule a peer breaks becomes a diagnostic and decoding goes on.
+
+mod blocks;
+mod event;
+mod frames;
+mod http1;
+mod marks;
+mod prelude;
+mod resync;
+mod rules;
+mod settings;
+mod streams;
+
+pub use event::{
+    BlockKind, BlockRole, ConnDiagnostic, ConnEvent, Exchange, ExchangeState, FrameEvent,
+    HeaderBlockEvent, Http1Event, MessageHead, Origin, PingRtt, Protocol, ProtocolEvent, Reset,
+    SettingsEvent, SkipReason, Skipped, Stalled,
+};
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+
+use serde::Serialize;
+
+use crate::config::{Config, DataPayloads};
+use crate::diag::{Diagnostic, Layer, Span};
+use crate::frame::{
+    self, ErrorCode, Flags, Frame, FrameHeader, FrameReader, FrameType, RawFrame, Setting,
+    FRAME_HEADER_LEN,
+};
+use crate::hpack::{self, HeaderBlock, TableState, UnknownCause};
+use crate::octets::Octets;
+use crate::time::{Direction, PerDir, Timestamp};
+
+use frame::ByteQueue;
+use marks::Marks;
+use settings::PeerSettings;
+use streams::Stream;
+
+/// The client connection preface (RFC 9113 §3.4).
+pub const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// Largest flow-control window (RFC 9113 §6.9.1).
+const MAX_WINDOW: i64 = 0x7fff_ffff;
+
+/// Whether the connection's beginning is in the input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnStart {
+    /// The first bytes pushed are the connection's first bytes (the SYN
+    /// was seen, or the input is a raw byte stream).
+    Beginning,
+    /// The connection was already open: look for a frame boundary, and
+    /// start HPACK with an unknown table.
+    Midstream,
+}
+
+/// Byte accounting for one direction: every byte is in exactly one bucket.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DirStats {
+    /// Bytes pushed (not counting gaps).
+    pub bytes: u64,
+    /// Bytes of complete frames (headers and payloads).
+    pub frame_bytes: u64,
+    pub frames: u64,
+    pub preface_bytes: u64,
+    pub http1_bytes: u64,
+    /// Bytes not decoded, by reason.
+    pub skipped: BTreeMap<SkipReason, u64>,
+    /// Bytes lost (TCP gaps), never pushed.
+    pub lost: u64,
+    pub header_blocks: u64,
+}
+
+/// Totals for the connection.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ConnStats {
+    pub client_to_server: DirStats,
+    pub server_to_client: DirStats,
+    pub streams: u64,
+    pub exchanges: u64,
+    pub diagnostics: u64,
+}
+
+/// What a direction's bytes are being read as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// Nothing decided yet.
+    Start,
+    /// An HTTP/1.x head is arriving.
+    Http1Head,
+    /// After an h2c upgrade request: waiting for the client preface.
+    SeekPreface,
+    /// HTTP/2 frames.
+    Frames,
+    /// Looking for a frame boundary.
+    Resync(UnknownCause),
+    /// Everything else in this direction is skipped.
+    Skip(SkipReason),
+}
+
+/// A header block being assembled from HEADERS/PUSH_PROMISE and
+/// CONTINUATION frames (§4.3).
+#[derive(Debug)]
+struct PendingBlock {
+    stream_id: u32,
+    kind: BlockKind,
+    promised_stream_id: Option<u32>,
+    bytes: Vec<u8>,
+    frames: Vec<u64>,
+    packets: Vec<u64>,
+    fragments: Vec<Span>,
+    end_stream: bool,
+    padded: bool,
+    priority: Option<frame::PrioritySpec>,
+    continuation_frames: u32,
+    /// A limit cut the block: it will not be decoded.
+    over_limit: bool,
+}
+
+/// Per-direction input state.
+#[derive(Debug)]
+struct DirInput {
+    mode: Mode,
+    /// Bytes before frames (preface, HTTP/1 head, resync search).
+    queue: ByteQueue,
+    marks: Marks,
+    /// Stream offset of the next byte to be pushed.
+    offset: u64,
+    frame_index: u64,
+    block: Option<PendingBlock>,
+    stats: DirStats,
+}
+
+impl DirInput {
+    fn new(mode: Mode) -> DirInput {
+        DirInput {
+            mode,
+            queue: ByteQueue::new(),
+            marks: Marks::default(),
+            offset: 0,
+            frame_index: 0,
+            block: None,
+            stats: DirStats::default(),
+        }
+    }
+}
+
+/// Decodes one connection. See the module documentation.
+#[derive(Debug)]
+pub struct Connection {
+    readers: PerDir<FrameReader>,
+    core: Core,
+}
+
+/// Everything but the frame readers, so a frame borrowed from a reader can
+/// be handled with `&mut Core`.
+#[derive(Debug)]
+struct Core {
+    cfg: Config,
+    start: ConnStart,
+    protocol: Option<Protocol>,
+    inputs: PerDir<DirInput>,
+    /// Settings in force that each side sent (index: sender).
+    settings: PerDir<PeerSettings>,
+    /// Settings each side sent that its peer has not yet acknowledged.
+    pending_settings: PerDir<VecDeque<Vec<Setting>>>,
+    /// HPACK decoder for the blocks each side sends.
+    hpack: PerDir<hpack::Decoder>,
+    /// Connection flow-control window of each sender.
+    conn_window: PerDir<i64>,
+    conn_stalled: PerDir<bool>,
+    /// Flow-control accounting is exact only from the connection start
+    /// and without gaps.
+    flow_known: bool,
+    streams: HashMap<u32, Stream>,
+    /// Recently reset streams, which may still see frames in flight.
+    recently_reset: HashSet<u32>,
+    recently_reset_order: VecDeque<u32>,
+    /// Highest stream id each side has opened.
+    max_stream: PerDir<u32>,
+    /// Lowest stream id seen of each side (mid-connection: lower ones
+    /// began before the capture).
+    first_seen: PerDir<Option<u32>>,
+    /// GOAWAY last-stream-id each side sent.
+    goaway: PerDir<Option<u32>>,
+    /// PINGs each side sent, awaiting an ACK.
+    pings: PerDir<VecDeque<([u8; 8], Origin)>>,
+    /// An h2c upgrade request waiting for its 101.
+    upgrade: Option<UpgradeRequest>,
+    next_block_id: u64,
+    events: VecDeque<ConnEvent>,
+    exchanges: u64,
+    diagnostics: u64,
+    streams_seen: u64,
+    finished: bool,
+}
+
+#[derive(Debug)]
+struct UpgradeRequest {
+    head: http1::Head,
+    settings: Vec<Setting>,
+    origin: Origin,
+}
+
+impl Connection {
+    pub fn new(cfg: &Config, start: ConnStart) -> Connection {
+        let mode = match start {
+            ConnStart::Beginning => Mode::Start,
+            ConnStart::Midstream => Mode::Resync(UnknownCause::CaptureStart),
+        };
+        let hpack_decoder = || match start {
+            ConnStart::Beginning => hpack::Decoder::new(&cfg.hpack),
+            ConnStart::Midstream => {
+                hpack::Decoder::with_unknown_table(&cfg.hpack, UnknownCause::CaptureStart)
+            }
+        };
+        let max_payload = cfg.frame.max_frame_size;
+        Connection {
+            readers: PerDir::both(FrameReader::new(max_payload)),
+            core: Core {
+                cfg: cfg.clone(),
+                start,
+                protocol: None,
+                inputs: PerDir::new(DirInput::new(mode), DirInput::new(mode)),
+                settings: PerDir::default(),
+                pending_settings: PerDir::default(),
+                hpack: PerDir::new(hpack_decoder(), hpack_decoder()),
+                conn_window: PerDir::both(65_535),
+                conn_stalled: PerDir::default(),
+                flow_known: start == ConnStart::Beginning,
+                streams: HashMap::new(),
+                recently_reset: HashSet::new(),
+                recently_reset_order: VecDeque::new(),
+                max_stream: PerDir::default(),
+                first_seen: PerDir::default(),
+                goaway: PerDir::default(),
+                pings: PerDir::default(),
+                upgrade: None,
+                next_block_id: 0,
+                events: VecDeque::new(),
+                exchanges: 0,
+                diagnostics: 0,
+                streams_seen: 0,
+                finished: false,
+            },
+        }
+    }
+
+    /// Decodes bytes that `dir`'s sender sent, which arrived in the packet
+    /// `origin` describes.
+    pub fn push(&mut self, dir: Direction, bytes: &[u8], origin: Origin) {
+        if bytes.is_empty() || self.core.finished {
+            return;
+        }
+        let input = &mut self.core.inputs[dir];
+        input.marks.push(input.offset, origin);
+        let start = input.offset;
+        input.offset = input.offset.saturating_add(bytes.len() as u64);
+        input.stats.bytes = input.stats.bytes.saturating_add(bytes.len() as u64);
+        match input.mode {
+            Mode::Frames => {
+                self.readers[dir].push(bytes);
+                self.drain_frames(dir);
+            }
+            Mode::Skip(reason) => {
+                let span = Span::new(start, start + bytes.len() as u64);
+                self.core.skip(dir, span, reason, origin);
+            }
+            _ => {
+                input.queue.push(bytes);
+                self.advance(dir, false);
+            }
+        }
+        self.release_marks(dir);
+    }
+
+    /// `len` bytes of `dir` were lost (a TCP gap): what was being read is
+    /// cut, and later HPACK state may be wrong until it can be trusted
+    /// again.
+    pub fn gap(&mut self, dir: Direction, len: u64, origin: Origin) {
+        if self.core.finished || len == 0 {
+            return;
+        }
+        self.flush_partial(dir, SkipReason::TruncatedFrame, "a TCP gap");
+        let core = &mut self.core;
+        let input = &mut core.inputs[dir];
+        let at = input.offset;
+        input.offset = input.offset.saturating_add(len);
+        input.stats.lost = input.stats.lost.saturating_add(len);
+        input.marks.push(at, origin);
+        let was_h2 = matches!(input.mode, Mode::Frames | Mode::Resync(_));
+        if !matches!(input.mode, Mode::Skip(_)) {
+            input.mode = Mode::Resync(UnknownCause::Gap);
+            input.queue.reset_to(input.offset);
+        }
+        core.flow_known = false;
+        if was_h2 {
+            core.hpack[dir].mark_gap();
+        }
+        let message = format!(
+            "{len} bytes of {} were lost (TCP gap); later header values are decoded against a partly unknown table",
+            dir.arrow()
+        );
+        core.diag(
+            Some(dir),
+            None,
+            origin,
+            Diagnostic::warning(Layer::Tcp, "tcp.gap", message).at(at),
+        );
+    }
+
+    /// No more input: report what was cut short and every exchange still
+    /// open.
+    pub fn finish(&mut self) {
+        if self.core.finished {
+            return;
+        }
+        for dir in [Direction::ClientToServer, Direction::ServerToClient] {
+            if matches!(self.core.inputs[dir].mode, Mode::Resync(_)) {
+                self.advance(dir, true);
+            }
+            self.flush_partial(dir, SkipReason::TruncatedFrame, "the end of the capture");
+            let core = &mut self.core;
+            let input = &mut core.inputs[dir];
+            let rest = input.queue.len();
+            if rest > 0 {
+                let start = input.queue.offset();
+                let span = Span::new(start, start + rest as u64);
+                input.queue.consume(rest);
+                let reason = match input.mode {
+                    Mode::Http1Head | Mode::SeekPreface => SkipReason::Http1,
+                    Mode::Resync(_) => SkipReason::BeforeFrameBoundary,
+                    Mode::Skip(reason) => reason,
+                    Mode::Start | Mode::Frames => SkipReason::UnknownProtocol,
+                };
+                let origin = input.marks.last();
+                core.skip(dir, span, reason, origin);
+            }
+        }
+        self.core.close_all_streams();
+        self.core.finished = true;
+    }
+
+    /// The next event, in the order things happened.
+    pub fn next_event(&mut self) -> Option<ConnEvent> {
+        self.core.events.pop_front()
+    }
+
+    /// Moves all pending events into `out` (cheaper than one at a time).
+    pub fn drain_events(&mut self, out: &mut Vec<ConnEvent>) {
+        out.extend(self.core.events.drain(..));
+    }
+
+    pub fn protocol(&self) -> Option<&Protocol> {
+        self.core.protocol.as_ref()
+    }
+
+    pub fn stats(&self) -> ConnStats {
+        ConnStats {
+            client_to_server: self.core.inputs[Direction::ClientToServer].stats.clone(),
+            server_to_client: self.core.inputs[Direction::ServerToClient].stats.clone(),
+            streams: self.core.streams_seen,
+            exchanges: self.core.exchanges,
+            diagnostics: self.core.diagnostics,
+        }
+    }
+
+    /// The HPACK decoder of the blocks `dir`'s sender sends (for table
+    /// views).
+    pub fn hpack_decoder(&self, dir: Direction) -> &hpack::Decoder {
+        &self.core.hpack[dir]
+    }
+
+    /// Both peers announced gRPC true-binary metadata (0xfe03), so `-bin`
+    /// values may be raw bytes behind a 0x00 octet.
+    pub fn true_binary_metadata(&self) -> bool {
+        self.core
+            .settings
+            .iter()
+            .all(|(_, s)| s.true_binary_metadata)
+    }
+
+    /// Forgets packet marks for bytes no longer needed.
+    fn release_marks(&mut self, dir: Direction) {
+        let input = &mut self.core.inputs[dir];
+        let mut keep_from = self.readers[dir].offset().min(input.queue.offset());
+        if let Some(first) = input.block.as_ref().and_then(|b| b.fragments.first()) {
+            keep_from = keep_from.min(first.start);
+        }
+        input.marks.release_before(keep_from);
+    }
+
+    fn drain_frames(&mut self, dir: Direction) {
+        while let Some(raw) = self.readers[dir].next_frame() {
+            self.core.handle_frame(dir, raw);
+        }
+    }
+
+    /// Reports the partial frame and header block of `dir` as cut by
+    /// `cause`.
+    fn flush_partial(&mut self, dir: Direction, reason: SkipReason, cause: &str) {
+        let reader = &mut self.readers[dir];
+        let input = &self.core.inputs[dir];
+        if input.mode == Mode::Frames && reader.in_frame() {
+            let start = reader.offset();
+            let buffered = reader.buffered().len() as u64;
+            let header = reader.partial_header();
+            let origin = input.marks.at(start);
+            reader.reset_to(input.offset);
+            let what = match header {
+                Some(h) => format!(
+                    "{} frame on stream {} ({} payload bytes declared)",
+                    h.kind, h.stream_id, h.length
+                ),
+                None => "frame header".to_string(),
+            };
+            self.core.diag(
+                Some(dir),
+                header.map(|h| h.stream_id),
+                origin,
+                Diagnostic::warning(
+                    Layer::Frame,
+                    "frame.truncated",
+                    format!("{what} cut short by {cause}"),
+                )
+                .at(start),
+            );
+            self.core
+                .skip(dir, Span::new(start, start + buffered), reason, origin);
+        }
+        let input = &self.core.inputs[dir];
+        if let Some(block) = &input.block {
+            let stream_id = block.stream_id;
+            let origin = input.marks.last();
+            self.core.diag(
+                Some(dir),
+                Some(stream_id),
+                origin,
+                Diagnostic::warning(
+                    Layer::Frame,
+                    "frame.header_block_cut",
+                    format!("header block cut short by {cause}: END_HEADERS never arrived"),
+                )
+                .rfc("RFC 9113 §4.3"),
+            );
+            self.core.finish_block(dir, false, origin);
+        }
+    }
+}
+
+impl Core {
+    fn emit(&mut self, event: ConnEvent) {
+        self.events.push_back(event);
+    }
+
+    fn diag(
+        &mut self,
+        dir: Option<Direction>,
+        stream_id: Option<u32>,
+        origin: Origin,
+        d: Diagnostic,
+    ) {
+        self.diag_full(dir, stream_id, None, None, origin, d);
+    }
+
+    fn diag_full(
+        &mut self,
+        dir: Option<Direction>,
+        stream_id: Option<u32>,
+        frame: Option<u64>,
+        block: Option<u64>,
+        origin: Origin,
+        diagnostic: Diagnostic,
+    ) {
+        self.diagnostics += 1;
+        if let Some(stream) = stream_id.and_then(|id| self.streams.get_mut(&id)) {
+            stream.exchange.anomalies = stream.exchange.anomalies.saturating_add(1);
+        }
+        self.emit(ConnEvent::Diagnostic(ConnDiagnostic {
+            dir,
+            stream_id,
+            frame,
+            block,
+            origin,
+            diagnostic,
+        }));
+    }
+
+    fn skip(&mut self, dir: Direction, span: Span, reason: SkipReason, origin: Origin) {
+        if span.is_empty() {
+            return;
+        }
+        let n = self.inputs[dir].stats.skipped.entry(reason).or_insert(0);
+        *n = n.saturating_add(span.len());
+        // Consecutive skips for the same reason become one event.
+        if let Some(ConnEvent::Skipped(last)) = self.events.back_mut() {
+            if last.dir == dir && last.reason == reason && last.span.end == span.start {
+                last.span.end = span.end;
+                return;
+            }
+        }
+        self.emit(ConnEvent::Skipped(Skipped {
+            dir,
+            span,
+            reason,
+            origin,
+        }));
+    }
+
+    fn set_protocol(&mut self, protocol: Protocol, dir: Direction, origin: Origin) {
+        if self.protocol.is_some() {
+            return;
+        }
+        self.protocol = Some(protocol.clone());
+        self.emit(ConnEvent::Protocol(ProtocolEvent {
+            protocol,
+            dir,
+            origin,
+        }));
+    }
+
+    /// Sets every direction to skip (a non-HTTP/2 connection).
+    fn skip_everything(&mut self, reason: SkipReason) {
+        for input in self.inputs.values_mut() {
+            if !matches!(input.mode, Mode::Frames) {
+                input.mode = Mode::Skip(reason);
+            }
+        }
+    }
+}
+
+fn side_name(dir: Direction) -> &'static str {
+    match dir {
+        Direction::ClientToServer => "the client",
+        Direction::ServerToClient => "the server",
+    }
+}
+
+/// SNI and ALPN from a ClientHello at the start of a TLS stream, when the
+/// bytes hold it.
+fn tls_hello_facts(_bytes: &[u8]) -> (Option<Octets>, Vec<Octets>) {
+    (None, Vec::new())
+}
