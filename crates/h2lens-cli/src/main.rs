@@ -19,6 +19,16 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Capture facts, connections, and where every byte went.
+    Summary(cmd::listing::ListArgs),
+    /// Every header block in capture order, decoded.
+    Headers(cmd::listing::HeadersArgs),
+    /// Every HTTP/2 frame.
+    Frames(cmd::listing::ListArgs),
+    /// One line per request/response exchange.
+    Exchanges(cmd::listing::ListArgs),
+    /// Every protocol anomaly, in plain words.
+    Anomalies(cmd::listing::ListArgs),
     /// HPACK tools: inflate stories, encode, explain one block.
     #[command(subcommand)]
     Hpack(cmd::hpack::HpackCommand),
@@ -27,6 +37,11 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Summary(a) => cmd::listing::run_summary(a),
+        Command::Headers(a) => cmd::listing::run_headers(a),
+        Command::Frames(a) => cmd::listing::run_list(cmd::listing::Listing::Frames, a),
+        Command::Exchanges(a) => cmd::listing::run_list(cmd::listing::Listing::Exchanges, a),
+        Command::Anomalies(a) => cmd::listing::run_list(cmd::listing::Listing::Anomalies, a),
         Command::Hpack(c) => cmd::hpack::run(c),
     };
     match result {

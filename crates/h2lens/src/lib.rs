@@ -43,6 +43,9 @@ pub mod net;
 pub mod protobuf;
 pub mod tap;
 
+// The whole pipeline.
+pub mod inspect;
+
 pub use config::Config;
 pub use diag::{Diagnostic, Layer, Severity, Span};
 pub use octets::Octets;

@@ -1,3 +1,6 @@
 //! One module per subcommand.
 
+pub mod filter;
 pub mod hpack;
+pub mod input;
+pub mod listing;

@@ -1,0 +1,138 @@
+//! Reading an input file (or stdin) through the inspector, streaming.
+
+use std::fs::File;
+use std::io::{self, IsTerminal, Read};
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use h2lens::inspect::{Event, InputFormat, Inspector, Options};
+use h2lens::Config;
+
+/// Where the input comes from.
+#[derive(Args, Debug, Clone)]
+pub struct InputArgs {
+    /// Capture (pcap, pcapng), tap output, or raw HTTP/2 bytes; `-` for
+    /// stdin. The format is recognised from the content.
+    pub file: PathBuf,
+    /// Skip format detection.
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy)]
+pub enum FormatArg {
+    Pcap,
+    Pcapng,
+    Http2,
+}
+
+impl FormatArg {
+    fn format(self) -> InputFormat {
+        match self {
+            FormatArg::Pcap => InputFormat::Pcap,
+            FormatArg::Pcapng => InputFormat::Pcapng,
+            FormatArg::Http2 => InputFormat::Http2,
+        }
+    }
+}
+
+/// An error reading the input, naming the file.
+#[derive(Debug)]
+pub struct InputError(pub String);
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Decodes the input, handing each event to `sink` as soon as it exists.
+/// `sink` returning an error (for example a closed pipe) stops early.
+pub fn for_each_event(
+    input: &InputArgs,
+    config: Config,
+    mut sink: impl FnMut(Event) -> io::Result<()>,
+) -> Result<(), InputError> {
+    let name = input.file.display().to_string();
+    let (mut reader, size): (Box<dyn Read>, Option<u64>) = if name == "-" {
+        (Box::new(io::stdin().lock()), None)
+    } else {
+        let file =
+            File::open(&input.file).map_err(|e| InputError(format!("cannot open {name}: {e}")))?;
+        let size = file.metadata().ok().map(|m| m.len());
+        (Box::new(file), size)
+    };
+    let progress = make_progress(size, input.no_progress);
+    let mut inspector = Inspector::new(Options {
+        config,
+        format: input.format.map(FormatArg::format),
+    });
+    let mut buf = vec![0u8; 1 << 20];
+    let mut events = Vec::new();
+    let mut offset = 0u64;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                return Err(InputError(format!(
+                    "cannot read {name} at byte {offset}: {e}"
+                )))
+            }
+        };
+        offset += n as u64;
+        inspector.push(buf.get(..n).unwrap_or(&[]));
+        inspector.drain(&mut events);
+        for event in events.drain(..) {
+            if deliver(&mut sink, event)? {
+                return Ok(());
+            }
+        }
+        if let Some(p) = &progress {
+            p.set_position(offset);
+        }
+    }
+    inspector.finish();
+    inspector.drain(&mut events);
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
+    for event in events.drain(..) {
+        if deliver(&mut sink, event)? {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// Runs the sink; `Ok(true)` means stop (the reader went away).
+fn deliver(
+    sink: &mut impl FnMut(Event) -> io::Result<()>,
+    event: Event,
+) -> Result<bool, InputError> {
+    match sink(event) {
+        Ok(()) => Ok(false),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(true),
+        Err(e) => Err(InputError(format!("cannot write output: {e}"))),
+    }
+}
+
+/// A progress bar on stderr for inputs over a few MB, when stderr is a
+/// terminal.
+fn make_progress(size: Option<u64>, disabled: bool) -> Option<indicatif::ProgressBar> {
+    let size = size?;
+    if disabled || size < 4 << 20 || !io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(size);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    Some(bar)
+}

@@ -1,0 +1,497 @@
+//! `h2lens summary | headers | frames | exchanges | anomalies`.
+
+use std::io::{self, BufWriter, Write};
+use std::process::ExitCode;
+
+use clap::Args;
+use h2lens::conn::{ConnEvent, FrameEvent, HeaderBlockEvent};
+use h2lens::hpack::{Field, Representation, TableKind, TableState, UnknownCause};
+use h2lens::inspect::{Event, EventKind, Summary};
+use h2lens::Config;
+
+use super::filter::{Filter, FilterArgs};
+use super::input::{for_each_event, InputArgs};
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// JSON Lines: one event per line, in the schema of docs/SCHEMA.md.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct HeadersArgs {
+    #[command(flatten)]
+    pub list: ListArgs,
+    /// Show each name once with its values in wire order (the gRPC metadata
+    /// view).
+    #[arg(long)]
+    pub grouped: bool,
+    /// Show how each field was encoded: representation, Huffman, index and
+    /// what it resolved to.
+    #[arg(long)]
+    pub explain: bool,
+}
+
+/// Which events a listing prints.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    Headers,
+    Frames,
+    Exchanges,
+    Anomalies,
+}
+
+type Out = BufWriter<io::StdoutLock<'static>>;
+
+fn stdout() -> Out {
+    BufWriter::with_capacity(1 << 16, io::stdout().lock())
+}
+
+pub fn run_list(listing: Listing, args: ListArgs) -> Result<ExitCode, String> {
+    run_listing(listing, args, false, false)
+}
+
+pub fn run_headers(args: HeadersArgs) -> Result<ExitCode, String> {
+    run_listing(Listing::Headers, args.list, args.grouped, args.explain)
+}
+
+fn run_listing(
+    listing: Listing,
+    args: ListArgs,
+    grouped: bool,
+    explain: bool,
+) -> Result<ExitCode, String> {
+    let mut out = stdout();
+    let mut filter = Filter::new(args.filter.clone());
+    let json = args.json;
+    for_each_event(&args.input, Config::default(), |event| {
+        if !filter.accept(&event) {
+            return Ok(());
+        }
+        let conn = event.conn.unwrap_or(0);
+        match (&event.kind, listing) {
+            (EventKind::Conn(ConnEvent::HeaderBlock(block)), Listing::Headers) => {
+                if json {
+                    write_json(&mut out, &event, grouped.then(|| grouped_json(block)))
+                } else {
+                    write_block(&mut out, conn, block, grouped, explain)
+                }
+            }
+            (EventKind::Conn(ConnEvent::Frame(frame)), Listing::Frames) => {
+                if json {
+                    write_json(&mut out, &event, None)
+                } else {
+                    write_frame(&mut out, conn, frame)
+                }
+            }
+            (EventKind::Conn(ConnEvent::Exchange(ex)), Listing::Exchanges) => {
+                if json {
+                    write_json(&mut out, &event, None)
+                } else {
+                    write_exchange(&mut out, conn, ex)
+                }
+            }
+            (EventKind::Conn(ConnEvent::Diagnostic(d)), Listing::Anomalies) => {
+                if json {
+                    write_json(&mut out, &event, None)
+                } else {
+                    let stream = d
+                        .stream_id
+                        .map(|s| format!(" stream {s}"))
+                        .unwrap_or_default();
+                    let dir = d.dir.map(|d| format!(" {}", d.arrow())).unwrap_or_default();
+                    writeln!(
+                        out,
+                        "#{} conn {conn}{dir}{stream} {}: {}",
+                        d.origin.packet,
+                        severity(d.diagnostic.severity),
+                        d.diagnostic
+                    )
+                }
+            }
+            (EventKind::Notice(n), Listing::Anomalies) => {
+                if json {
+                    write_json(&mut out, &event, None)
+                } else {
+                    let packet = n.packet.map(|p| format!("#{p} ")).unwrap_or_default();
+                    writeln!(
+                        out,
+                        "{packet}{}: {}",
+                        severity(n.diagnostic.severity),
+                        n.diagnostic
+                    )
+                }
+            }
+            _ => Ok(()),
+        }
+    })
+    .map_err(|e| e.to_string())?;
+    out.flush().ok();
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_summary(args: ListArgs) -> Result<ExitCode, String> {
+    let mut out = stdout();
+    let mut summary = None;
+    let mut connections = Vec::new();
+    for_each_event(&args.input, Config::default(), |event| {
+        match event.kind {
+            EventKind::Summary(s) => summary = Some(s),
+            EventKind::Connection(c) => connections.push((event.conn.unwrap_or(0), c, None)),
+            EventKind::ConnectionEnd(end) => {
+                if let Some(entry) = connections
+                    .iter_mut()
+                    .rev()
+                    .find(|(id, _, _)| Some(*id) == event.conn)
+                {
+                    entry.2 = Some(end);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    })
+    .map_err(|e| e.to_string())?;
+    let Some(summary) = summary else {
+        return Err("no summary was produced".into());
+    };
+    let result = if args.json {
+        serde_json::to_writer(&mut out, &summary)
+            .map_err(io::Error::other)
+            .and_then(|()| writeln!(out))
+    } else {
+        write_summary(&mut out, &summary, &connections)
+    };
+    result.map_err(|e| e.to_string())?;
+    out.flush().ok();
+    Ok(ExitCode::SUCCESS)
+}
+
+fn severity(s: h2lens::Severity) -> &'static str {
+    match s {
+        h2lens::Severity::Error => "error",
+        h2lens::Severity::Warning => "warning",
+        h2lens::Severity::Info => "info",
+    }
+}
+
+fn write_json(out: &mut Out, event: &Event, grouped: Option<serde_json::Value>) -> io::Result<()> {
+    match grouped {
+        None => serde_json::to_writer(&mut *out, event).map_err(io::Error::other)?,
+        Some(grouped) => {
+            let mut value = serde_json::to_value(event).map_err(io::Error::other)?;
+            if let Some(obj) = value.as_object_mut() {
+                obj.insert("grouped".into(), grouped);
+            }
+            serde_json::to_writer(&mut *out, &value).map_err(io::Error::other)?;
+        }
+    }
+    out.write_all(b"\n")
+}
+
+/// Names in order of first appearance, each with all its values in wire
+/// order.
+fn group(fields: &[Field]) -> Vec<(&Field, Vec<&Field>)> {
+    let mut groups: Vec<(&Field, Vec<&Field>)> = Vec::new();
+    for f in fields {
+        match groups.iter_mut().find(|(first, _)| first.name == f.name) {
+            Some((_, values)) => values.push(f),
+            None => groups.push((f, vec![f])),
+        }
+    }
+    groups
+}
+
+fn grouped_json(block: &HeaderBlockEvent) -> serde_json::Value {
+    let list: Vec<serde_json::Value> = group(&block.hpack.fields)
+        .into_iter()
+        .map(|(first, values)| {
+            serde_json::json!({
+                "name": first.name,
+                "values": values.iter().map(|f| &f.value).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    serde_json::Value::Array(list)
+}
+
+fn table_note(state: &TableState) -> Option<&'static str> {
+    match state {
+        TableState::Synced => None,
+        TableState::PartlyUnknown {
+            cause: UnknownCause::CaptureStart,
+        } => Some("table partly unknown: the capture began mid-connection"),
+        TableState::PartlyUnknown {
+            cause: UnknownCause::Gap,
+        } => Some("after a gap: values may be wrong"),
+        TableState::Desynchronised { .. } => Some("after a decoding error: values may be wrong"),
+    }
+}
+
+fn write_block(
+    out: &mut Out,
+    conn: u32,
+    block: &HeaderBlockEvent,
+    grouped: bool,
+    explain: bool,
+) -> io::Result<()> {
+    let mut flags = Vec::new();
+    if block.end_stream {
+        flags.push("END_STREAM");
+    }
+    if !block.end_headers {
+        flags.push("no END_HEADERS");
+    }
+    if block.padded {
+        flags.push("PADDED");
+    }
+    if block.priority.is_some() {
+        flags.push("PRIORITY");
+    }
+    let promised = block
+        .promised_stream_id
+        .map(|p| format!(" promised {p}"))
+        .unwrap_or_default();
+    let cont = if block.continuation_frames > 0 {
+        format!(" +{} CONTINUATION", block.continuation_frames)
+    } else {
+        String::new()
+    };
+    let packets: Vec<String> = block.packets.iter().map(|p| p.to_string()).collect();
+    writeln!(
+        out,
+        "#{} conn {conn} {} stream {} {:?}{promised}{cont} {} [{}] (frames in packets {})",
+        block.packet,
+        block.dir.arrow(),
+        block.stream_id,
+        block.kind,
+        format!("{:?}", block.role).to_lowercase(),
+        flags.join(" "),
+        packets.join(",")
+    )?;
+    if let Some(note) = table_note(&block.hpack.table_state) {
+        writeln!(out, "  ! {note}")?;
+    }
+    for event in &block.hpack.table_events {
+        if let h2lens::hpack::TableEvent::SizeUpdate { max_size, .. } = event {
+            writeln!(out, "  (dynamic table size update: {max_size})")?;
+        }
+    }
+    if grouped {
+        for (first, values) in group(&block.hpack.fields) {
+            let shown: Vec<String> = values
+                .iter()
+                .map(|f| format!("{:?}", f.value.display()))
+                .collect();
+            if values.len() == 1 {
+                writeln!(out, "  {}: {}", first.name.display(), shown.join(""))?;
+            } else {
+                writeln!(out, "  {}: [{}]", first.name.display(), shown.join(", "))?;
+            }
+        }
+    } else {
+        for f in &block.hpack.fields {
+            if f.unknown {
+                let index = f.index.as_ref().map(|i| i.index).unwrap_or(0);
+                let value = if f.value.is_empty() {
+                    String::new()
+                } else {
+                    format!(" = {}", f.value.display())
+                };
+                writeln!(
+                    out,
+                    "  <unknown entry {index}, inserted before decoding could follow>{value}"
+                )?;
+            } else {
+                write!(out, "  {}: {}", f.name.display(), f.value.display())?;
+                if explain {
+                    write!(out, "    [{}]", explain_field(f))?;
+                }
+                writeln!(out)?;
+            }
+        }
+    }
+    if let Some(err) = &block.hpack.error {
+        writeln!(out, "  ! HPACK error: {err}")?;
+    }
+    Ok(())
+}
+
+/// Representation, Huffman and index facts for one field.
+pub fn explain_field(f: &Field) -> String {
+    let repr = match f.repr {
+        Representation::Indexed => "indexed",
+        Representation::IncrementalIndexing => "literal, incremental indexing",
+        Representation::WithoutIndexing => "literal, without indexing",
+        Representation::NeverIndexed => "literal, NEVER INDEXED",
+    };
+    let mut parts = vec![repr.to_string()];
+    if let Some(index) = &f.index {
+        let what = if f.repr == Representation::Indexed {
+            "field"
+        } else {
+            "name"
+        };
+        let table = match index.table {
+            TableKind::Static => "static".to_string(),
+            TableKind::Dynamic => match (index.entry, index.inserted_in_block) {
+                (Some(entry), Some(block)) => {
+                    format!("dynamic entry #{entry}, inserted in block {block}")
+                }
+                _ => "dynamic".to_string(),
+            },
+        };
+        parts.push(format!("{what} index {} ({table})", index.index));
+    } else if f.repr != Representation::Indexed {
+        parts.push("new name".into());
+    }
+    let huff = match (f.name_huffman, f.value_huffman) {
+        (Some(true), Some(true)) => Some("Huffman name+value"),
+        (Some(true), _) => Some("Huffman name"),
+        (_, Some(true)) => Some("Huffman value"),
+        (Some(false), Some(false)) | (None, Some(false)) => Some("plain"),
+        _ => None,
+    };
+    if let Some(h) = huff {
+        parts.push(h.into());
+    }
+    parts.join(", ")
+}
+
+fn write_frame(out: &mut Out, conn: u32, frame: &FrameEvent) -> io::Result<()> {
+    let flags = frame.header.flags.describe(frame.header.kind);
+    writeln!(
+        out,
+        "#{} conn {conn} {} stream {} {} len {} [{}]",
+        frame.packet,
+        frame.dir.arrow(),
+        frame.header.stream_id,
+        frame.header.kind,
+        frame.header.length,
+        flags.join(" ")
+    )
+}
+
+fn write_exchange(out: &mut Out, conn: u32, ex: &h2lens::conn::Exchange) -> io::Result<()> {
+    let show = |o: &Option<h2lens::Octets>| {
+        o.as_ref()
+            .map(|v| v.display().into_owned())
+            .unwrap_or_else(|| "-".into())
+    };
+    let status = ex
+        .status
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "-".into());
+    let grpc = ex
+        .grpc_status
+        .as_ref()
+        .map(|g| format!(" grpc-status {}", g.display()))
+        .unwrap_or_default();
+    let duration = match (ex.start, ex.end) {
+        (Some(a), Some(b)) => format!(" {:.3} ms", b.nanos_since(a) as f64 / 1e6),
+        _ => String::new(),
+    };
+    let reset = ex
+        .reset
+        .as_ref()
+        .map(|r| format!(" RST_STREAM {} by {}", r.error_code, r.by.arrow()))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "conn {conn} stream {} {} {} {} {status}{grpc} req {}B resp {}B {:?}{reset}{duration}",
+        ex.stream_id,
+        show(&ex.method),
+        show(&ex.authority),
+        show(&ex.path),
+        ex.request_bytes,
+        ex.response_bytes,
+        ex.state
+    )
+}
+
+type ConnRow = (
+    u32,
+    h2lens::inspect::ConnectionInfo,
+    Option<h2lens::inspect::ConnectionEnd>,
+);
+
+fn write_summary(out: &mut Out, s: &Summary, conns: &[ConnRow]) -> io::Result<()> {
+    let format = s.format.map(|f| f.name()).unwrap_or("unknown");
+    writeln!(out, "input: {format}, {} bytes", s.input_bytes)?;
+    if s.packets > 0 {
+        write!(out, "packets: {}", s.packets)?;
+        if let (Some(a), Some(b)) = (s.first_ts, s.last_ts) {
+            write!(out, " over {:.6} s", b.nanos_since(a) as f64 / 1e9)?;
+        }
+        writeln!(out)?;
+    }
+    for (link, n) in &s.link_types {
+        writeln!(out, "  link type {link}: {n} packets")?;
+    }
+    writeln!(
+        out,
+        "connections: {} ({} HTTP/2), streams {}, exchanges {}, header blocks {}, header fields {}",
+        s.connections,
+        s.http2_connections,
+        s.streams,
+        s.exchanges,
+        s.header_blocks,
+        s.header_fields
+    )?;
+    for (id, info, end) in conns {
+        let endpoints = match (&info.client, &info.server) {
+            (Some(c), Some(s)) => format!("{c} → {s}"),
+            _ => "-".into(),
+        };
+        let (protocol, stats) = match end {
+            Some(end) => (
+                end.protocol
+                    .as_ref()
+                    .map(|p| p.describe())
+                    .unwrap_or_else(|| "no data".into()),
+                Some(&end.stats),
+            ),
+            None => ("?".into(), None),
+        };
+        write!(out, "  conn {id}: {endpoints} {protocol}")?;
+        if let Some(st) = stats {
+            let frames = st.client_to_server.frames + st.server_to_client.frames;
+            let bytes = st.client_to_server.bytes + st.server_to_client.bytes;
+            write!(
+                out,
+                ", {frames} frames, {} streams, {bytes} bytes, {} anomalies",
+                st.streams, st.diagnostics
+            )?;
+        }
+        if info.roles_guessed {
+            write!(out, " (client/server guessed)")?;
+        }
+        writeln!(out)?;
+    }
+    let frames: Vec<String> = s.frames.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    writeln!(out, "frames: {}", frames.join(", "))?;
+    let d = &s.diagnostics;
+    writeln!(
+        out,
+        "anomalies: {} errors, {} warnings, {} notes",
+        d.errors, d.warnings, d.infos
+    )?;
+    let b = &s.bytes;
+    writeln!(
+        out,
+        "stream bytes: {} decoded of {}; lost in gaps: {}",
+        b.decoded, b.stream_bytes, b.lost
+    )?;
+    for (reason, n) in &b.skipped {
+        writeln!(out, "  skipped {n} bytes: {reason}")?;
+    }
+    for (reason, n) in &b.packet_bytes_not_in_streams {
+        writeln!(out, "  not in any stream: {n} bytes: {reason}")?;
+    }
+    Ok(())
+}

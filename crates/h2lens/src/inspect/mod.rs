@@ -1,0 +1,242 @@
+//! The whole pipeline: any supported input in, one event stream out.
+//!
+//! ```text
+//! pcap / pcapng ─ capture ─ net (IP, TCP reassembly) ─┐
+//! raw HTTP/2 bytes ───────────────────────────────────┼─ conn ─ events
+//! Envoy socket taps ──────────────────────────────────┘
+//! linkerd / Envoy HTTP taps ─ tap ─────────────────────── events
+//! ```
+//!
+//! Sans-IO like every layer: [`Inspector::push`] file bytes in any chunking,
+//! [`Inspector::finish`] at the end, pull [`Event`]s. The events do not
+//! depend on the chunking.
+
+mod event;
+mod raw;
+mod summary;
+
+pub use event::{
+    ByteAccounting, Carries, ConnectionEnd, ConnectionInfo, DiagnosticCounts, Endpoint, Event,
+    EventKind, InputInfo, Notice, Summary,
+};
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::diag::{Diagnostic, Layer};
+
+/// The input formats h2lens reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputFormat {
+    Pcap,
+    Pcapng,
+    /// One connection's bytes, from its start (client preface first), or
+    /// one direction's frames.
+    Http2,
+}
+
+impl InputFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            InputFormat::Pcap => "pcap",
+            InputFormat::Pcapng => "pcapng",
+            InputFormat::Http2 => "raw HTTP/2",
+        }
+    }
+}
+
+/// Recognises the input format from its first bytes; `None` if undecided
+/// (too few bytes) or unknown. With `at_end`, undecided means unknown.
+pub fn detect(prefix: &[u8], at_end: bool) -> Detection {
+    match prefix.first_chunk::<4>() {
+        Some([0xd4, 0xc3, 0xb2, 0xa1] | [0xa1, 0xb2, 0xc3, 0xd4])
+        | Some([0x4d, 0x3c, 0xb2, 0xa1] | [0xa1, 0xb2, 0x3c, 0x4d]) => {
+            return Detection::Format(InputFormat::Pcap)
+        }
+        Some([0x0a, 0x0d, 0x0d, 0x0a]) => return Detection::Format(InputFormat::Pcapng),
+        _ => {}
+    }
+    let preface = crate::conn::PREFACE.as_slice();
+    if prefix.starts_with(preface) {
+        return Detection::Format(InputFormat::Http2);
+    }
+    if !at_end && (prefix.len() < 4 || preface.starts_with(prefix)) {
+        return Detection::NeedMore;
+    }
+    // A run of frame headers from a connection start (for example one
+    // direction of a connection).
+    if let Some(head) = crate::frame::FrameHeader::parse_prefix(prefix) {
+        if head.kind.name().is_some() && !head.reserved_bit && head.length <= (1 << 24) {
+            return Detection::Format(InputFormat::Http2);
+        }
+    } else if !at_end {
+        return Detection::NeedMore;
+    }
+    Detection::Unknown
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detection {
+    Format(InputFormat),
+    NeedMore,
+    Unknown,
+}
+
+/// How to decode.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Options {
+    pub config: Config,
+    /// Skip detection.
+    pub format: Option<InputFormat>,
+}
+
+/// Decodes a whole input. See the module documentation.
+#[derive(Debug)]
+pub struct Inspector {
+    config: Config,
+    forced: Option<InputFormat>,
+    stage: Stage,
+    /// Bytes held while the format is undecided.
+    pending: Vec<u8>,
+    events: VecDeque<Event>,
+    summary: Summary,
+    finished: bool,
+}
+
+#[derive(Debug)]
+enum Stage {
+    Detecting,
+    Raw(Box<raw::RawStage>),
+    Unknown,
+}
+
+impl Inspector {
+    pub fn new(options: Options) -> Inspector {
+        Inspector {
+            config: options.config,
+            forced: options.format,
+            stage: Stage::Detecting,
+            pending: Vec::new(),
+            events: VecDeque::new(),
+            summary: Summary::default(),
+            finished: false,
+        }
+    }
+
+    pub fn push(&mut self, bytes: &[u8]) {
+        if self.finished || bytes.is_empty() {
+            return;
+        }
+        self.summary.input_bytes = self.summary.input_bytes.saturating_add(bytes.len() as u64);
+        if let Stage::Detecting = self.stage {
+            self.pending.extend_from_slice(bytes);
+            self.detect(false);
+            return;
+        }
+        self.feed(bytes);
+    }
+
+    pub fn finish(&mut self) {
+        if self.finished {
+            return;
+        }
+        if let Stage::Detecting = self.stage {
+            self.detect(true);
+        }
+        let mut out = Vec::new();
+        match &mut self.stage {
+            Stage::Raw(raw) => raw.finish(&mut out),
+            Stage::Detecting | Stage::Unknown => {}
+        }
+        self.emit_all(out);
+        self.finished = true;
+        let summary = self.summary.clone();
+        self.emit(Event {
+            conn: None,
+            kind: EventKind::Summary(summary),
+        });
+    }
+
+    pub fn next_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Moves all pending events into `out`.
+    pub fn drain(&mut self, out: &mut Vec<Event>) {
+        out.extend(self.events.drain(..));
+    }
+
+    /// Totals so far (complete after [`finish`](Self::finish)).
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    fn detect(&mut self, at_end: bool) {
+        let detection = match self.forced {
+            Some(format) => Detection::Format(format),
+            None => detect(&self.pending, at_end),
+        };
+        let format = match detection {
+            Detection::NeedMore => return,
+            Detection::Format(format) => format,
+            Detection::Unknown => {
+                self.stage = Stage::Unknown;
+                let len = self.pending.len();
+                self.pending = Vec::new();
+                self.emit(Event {
+                    conn: None,
+                    kind: EventKind::Notice(Notice {
+                        packet: None,
+                        diagnostic: Diagnostic::error(
+                            Layer::Capture,
+                            "input.unknown_format",
+                            format!(
+                                "the input ({len}+ bytes) is not a pcap or pcapng capture, a tap stream, or raw HTTP/2"
+                            ),
+                        )
+                        .at(0),
+                    }),
+                });
+                return;
+            }
+        };
+        self.summary.format = Some(format);
+        self.emit(Event {
+            conn: None,
+            kind: EventKind::Input(InputInfo {
+                format,
+                carries: Carries::Wire,
+            }),
+        });
+        self.stage = match format {
+            InputFormat::Http2 => Stage::Raw(Box::new(raw::RawStage::new(&self.config))),
+            InputFormat::Pcap | InputFormat::Pcapng => Stage::Unknown,
+        };
+        let pending = std::mem::take(&mut self.pending);
+        self.feed(&pending);
+    }
+
+    fn feed(&mut self, bytes: &[u8]) {
+        let mut out = Vec::new();
+        match &mut self.stage {
+            Stage::Raw(raw) => raw.push(bytes, &mut out),
+            Stage::Detecting | Stage::Unknown => {}
+        }
+        self.emit_all(out);
+    }
+
+    fn emit_all(&mut self, events: Vec<Event>) {
+        for event in events {
+            self.emit(event);
+        }
+    }
+
+    fn emit(&mut self, event: Event) {
+        self.summary.count(&event);
+        self.events.push_back(event);
+    }
+}

@@ -1,0 +1,51 @@
+//! Running totals over the event stream.
+
+use crate::conn::ConnEvent;
+
+use super::{Event, EventKind, Summary};
+
+impl Summary {
+    /// Counts one event.
+    pub(super) fn count(&mut self, event: &Event) {
+        match &event.kind {
+            EventKind::Conn(ConnEvent::Frame(f)) => {
+                *self.frames.entry(f.header.kind.to_string()).or_insert(0) += 1;
+            }
+            EventKind::Conn(ConnEvent::HeaderBlock(b)) => {
+                self.header_blocks += 1;
+                self.header_fields += b.hpack.fields.len() as u64;
+            }
+            EventKind::Conn(ConnEvent::Exchange(_)) => self.exchanges += 1,
+            EventKind::Conn(ConnEvent::Diagnostic(d)) => {
+                self.diagnostics.count(d.diagnostic.severity)
+            }
+            EventKind::Notice(n) => self.diagnostics.count(n.diagnostic.severity),
+            EventKind::Connection(_) => self.connections += 1,
+            EventKind::ConnectionEnd(end) => {
+                let protocol = end
+                    .protocol
+                    .as_ref()
+                    .map(|p| p.describe())
+                    .unwrap_or_else(|| "no data".to_string());
+                *self.protocols.entry(protocol).or_insert(0) += 1;
+                if end.protocol.as_ref().is_some_and(|p| p.is_http2()) {
+                    self.http2_connections += 1;
+                }
+                self.streams += end.stats.streams;
+                for dir in [&end.stats.client_to_server, &end.stats.server_to_client] {
+                    let bytes = &mut self.bytes;
+                    bytes.stream_bytes += dir.bytes;
+                    bytes.decoded += dir.frame_bytes + dir.preface_bytes + dir.http1_bytes;
+                    bytes.lost += dir.lost;
+                    for (reason, n) in &dir.skipped {
+                        *bytes
+                            .skipped
+                            .entry(reason.describe().to_string())
+                            .or_insert(0) += n;
+                    }
+                }
+            }
+            EventKind::Conn(_) | EventKind::Input(_) | EventKind::Summary(_) => {}
+        }
+    }
+}
