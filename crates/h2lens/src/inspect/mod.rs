@@ -11,10 +11,12 @@
 //! [`Inspector::finish`] at the end, pull [`Event`]s. The events do not
 //! depend on the chunking.
 
+mod collect;
 mod event;
 mod raw;
 mod summary;
 
+pub use collect::{CollectedExchange, Collector, Header};
 pub use event::{
     ByteAccounting, Carries, ConnectionEnd, ConnectionInfo, DiagnosticCounts, Endpoint, Event,
     EventKind, InputInfo, Notice, Summary,
