@@ -45,6 +45,7 @@ pub mod tap;
 
 // The whole pipeline, and what is built on its events.
 pub mod diff;
+pub mod har;
 pub mod inspect;
 
 pub use config::Config;
