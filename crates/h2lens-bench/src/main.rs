@@ -15,6 +15,8 @@ mod corpus;
 mod decoders;
 mod report;
 mod sink;
+#[cfg(test)]
+mod tests;
 mod timing;
 mod verify;
 
