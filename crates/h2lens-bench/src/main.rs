@@ -178,12 +178,23 @@ fn run(args: &Args) -> Result<(), String> {
         .iter()
         .enumerate()
         .map(|(d, decoder)| {
-            let rounds: Vec<f64> = times[d].iter().flatten().copied().collect();
-            let ratios: Vec<f64> = times[d]
-                .iter()
-                .zip(reference_times)
-                .filter_map(|(t, r)| Some(r.as_ref()? / t.as_ref()?))
-                .collect();
+            let rounds: Vec<f64> = times[d].iter().flatten().map(|t| t.wall).collect();
+            let ratios = |time: fn(&timing::Sample) -> f64| -> Vec<f64> {
+                times[d]
+                    .iter()
+                    .zip(reference_times)
+                    .filter_map(|(t, r)| Some(time(r.as_ref()?) / time(t.as_ref()?)))
+                    .collect()
+            };
+            let wall_ratios = ratios(|t| t.wall);
+            let cpu_ratios = ratios(|t| t.cpu);
+            let summary = |ratios: &[f64]| {
+                median(ratios).map(|m| Ratio {
+                    median: m,
+                    min: ratios.iter().copied().fold(f64::INFINITY, f64::min),
+                    max: ratios.iter().copied().fold(0.0, f64::max),
+                })
+            };
             let per_second = |amount: u64, scale: f64| {
                 let rates: Vec<f64> = rounds.iter().map(|t| amount as f64 / t / scale).collect();
                 median(&rates)
@@ -220,12 +231,10 @@ fn run(args: &Args) -> Result<(), String> {
                 median_ms: median(&rounds).map(|t| t * 1e3),
                 wire_mb_per_s: per_second(facts.timed_wire_bytes, 1e6),
                 million_fields_per_s: per_second(facts.timed_fields, 1e6),
-                ratio_to_reference: median(&ratios).map(|m| Ratio {
-                    median: m,
-                    min: ratios.iter().copied().fold(f64::INFINITY, f64::min),
-                    max: ratios.iter().copied().fold(0.0, f64::max),
-                }),
-                per_round_ms: times[d].iter().map(|t| t.map(|t| t * 1e3)).collect(),
+                ratio_to_reference: summary(&wall_ratios),
+                cpu_ratio_to_reference: summary(&cpu_ratios),
+                per_round_ms: times[d].iter().map(|t| t.map(|t| t.wall * 1e3)).collect(),
+                per_round_cpu_ms: times[d].iter().map(|t| t.map(|t| t.cpu * 1e3)).collect(),
             }
         })
         .collect();

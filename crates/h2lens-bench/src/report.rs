@@ -81,9 +81,16 @@ pub struct DecoderReport {
     pub median_ms: Option<f64>,
     pub wire_mb_per_s: Option<f64>,
     pub million_fields_per_s: Option<f64>,
+    /// From wall-clock times.
     pub ratio_to_reference: Option<Ratio>,
-    /// Milliseconds per corpus pass, by round; null where it sat out.
+    /// The same from this thread's CPU time (blind to time spent
+    /// descheduled on a busy machine).
+    pub cpu_ratio_to_reference: Option<Ratio>,
+    /// Wall-clock milliseconds per corpus pass, by round; null where it sat
+    /// out.
     pub per_round_ms: Vec<Option<f64>>,
+    /// Thread CPU milliseconds per corpus pass, by round.
+    pub per_round_cpu_ms: Vec<Option<f64>>,
 }
 
 /// Speed relative to the reference (reference time / this time), per round.
@@ -118,10 +125,10 @@ impl Report {
         );
         let _ = writeln!(
             md,
-            "| decoder | wire MB/s | M fields/s | × {} (median of per-round ratios) | ratio min–max | rounds | version |",
+            "| decoder | wire MB/s | M fields/s | × {0} (median of per-round ratios) | ratio min–max | × {0} by CPU time | rounds | version |",
             self.reference
         );
-        let _ = writeln!(md, "|---|---:|---:|---:|---|---:|---|");
+        let _ = writeln!(md, "|---|---:|---:|---:|---|---:|---:|---|");
         for d in &self.decoders {
             let ratio = d
                 .ratio_to_reference
@@ -133,14 +140,19 @@ impl Report {
                     )
                 })
                 .unwrap_or_else(|| ("–".to_string(), "–".to_string()));
+            let cpu_ratio = d
+                .cpu_ratio_to_reference
+                .as_ref()
+                .map_or_else(|| "–".to_string(), |r| fmt_ratio(r.median));
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 d.name,
                 fmt_opt(d.wire_mb_per_s, 1),
                 fmt_opt(d.million_fields_per_s, 2),
                 ratio.0,
                 ratio.1,
+                cpu_ratio,
                 d.rounds_timed,
                 d.version
             );

@@ -4,6 +4,8 @@
 
 use std::time::Instant;
 
+use cpu_time::ThreadTime;
+
 use crate::corpus::Corpus;
 use crate::decoders::Decoder;
 use crate::sink::FieldSink;
@@ -17,9 +19,15 @@ pub struct Plan {
     pub passes: u32,
 }
 
-/// Seconds per corpus pass: `[decoder][round]`, `None` where the decoder sat
-/// the round out.
-pub type Times = Vec<Vec<Option<f64>>>;
+/// Seconds per corpus pass, wall clock and this thread's CPU time.
+#[derive(Clone, Copy, Debug)]
+pub struct Sample {
+    pub wall: f64,
+    pub cpu: f64,
+}
+
+/// `[decoder][round]`, `None` where the decoder sat the round out.
+pub type Times = Vec<Vec<Option<Sample>>>;
 
 /// Times `decoders` over `timed` (story indices). `delivered[d]` is how many
 /// fields decoder `d` delivered over `timed` during verification: every pass
@@ -50,9 +58,11 @@ pub fn run(
             if decoder.slow() && round >= plan.slow_rounds {
                 continue;
             }
+            let cpu_started = ThreadTime::now();
             let started = Instant::now();
             let sink = pass(decoder.as_mut(), corpus, timed, plan.passes)?;
-            let seconds = started.elapsed().as_secs_f64() / f64::from(plan.passes);
+            let wall = started.elapsed().as_secs_f64() / f64::from(plan.passes);
+            let cpu = cpu_started.elapsed().as_secs_f64() / f64::from(plan.passes);
             let want = delivered.get(d).copied().unwrap_or(0) * u64::from(plan.passes);
             if sink.fields != want {
                 return Err(format!(
@@ -64,9 +74,14 @@ pub fn run(
                 ));
             }
             if let Some(slot) = times.get_mut(d).and_then(|t| t.get_mut(round)) {
-                *slot = Some(seconds);
+                *slot = Some(Sample { wall, cpu });
             }
-            line.push_str(&format!(" {} {:.1} ms;", decoder.name(), seconds * 1e3));
+            line.push_str(&format!(
+                " {} {:.1} ms ({:.1} CPU);",
+                decoder.name(),
+                wall * 1e3,
+                cpu * 1e3
+            ));
         }
         progress(&line);
     }
