@@ -216,3 +216,31 @@ fn h2_comparison_ignores_order_between_names_only() {
     assert!(!verify_story(&mut Fixed(grouped, Checked::WireOrder), 0, &story).ok());
     assert!(!verify_story(&mut Fixed(swapped, Checked::H2Codec), 0, &story).ok());
 }
+
+#[test]
+fn the_settings_table_size_reaches_every_decoder() {
+    // A size update to 8192 (§6.3), then :method GET. Legal only after
+    // SETTINGS_HEADER_TABLE_SIZE 8192; above the default 4096 otherwise.
+    let story = |table_size| Story {
+        id: "settings".to_string(),
+        blocks: vec![Block {
+            table_size,
+            wire: hex("3fe13f82"),
+            fields: pairs(&[(":method", "GET")]),
+        }],
+    };
+    let (corpus, mut all) = prepared(vec![story(Some(8192)), story(None)]);
+    for d in all.iter_mut() {
+        let allowed = verify_story(d.as_mut(), 0, &corpus.stories[0]);
+        assert!(allowed.ok(), "{}: {:?}", d.name(), allowed.failure);
+        let refused = verify_story(d.as_mut(), 1, &corpus.stories[1]);
+        match d.name() {
+            // Copies the expectation; has no table.
+            "memcpy ceiling" => assert!(refused.ok()),
+            // Checks a size update against the SETTINGS limit only once one
+            // was set with set_max_allowed_table_size.
+            "loona-hpack" => assert!(refused.ok()),
+            name => assert!(!refused.ok(), "{name} accepted a size update above 4096"),
+        }
+    }
+}
