@@ -5,7 +5,7 @@
 #
 #   rustfmt, clippy, wasm32 target   rustup
 #   wasm-bindgen CLI                 cargo install, same version as Cargo.lock
-#   chromium, tshark                 apt-get (Debian), one update, only if needed
+#   chromium, tshark, libnghttp2-dev apt-get (Debian), one update, only if needed
 #   node_modules                     npm ci, when package-lock.json changed
 #   Python test packages             pip, when tests/requirements.txt exists
 #
@@ -57,8 +57,10 @@ system_packages() {
   local missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium)
   command -v tshark >/dev/null 2>&1 || missing+=(tshark)
+  # The HPACK benchmark crate links libnghttp2; clippy --workspace builds it.
+  [ -f /usr/include/nghttp2/nghttp2.h ] || missing+=(libnghttp2-dev)
   if [ ${#missing[@]} -eq 0 ]; then
-    log "chromium and tshark present"
+    log "chromium, tshark and libnghttp2-dev present"
     return 0
   fi
   if [ "${H2LENS_SKIP_APT:-}" = 1 ]; then
@@ -80,7 +82,7 @@ system_packages() {
   "${sudo[@]}" apt-get update -qq
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
-timed "system packages (chromium, tshark)" system_packages
+timed "system packages (chromium, tshark, libnghttp2-dev)" system_packages
 
 # --- npm --------------------------------------------------------------------
 node_packages() {
