@@ -122,6 +122,9 @@ pub struct GrpcLimits {
     pub max_decompressed_size: u32,
     /// Deepest protobuf nesting explored without a schema.
     pub max_protobuf_depth: u32,
+    /// Fields decoded in one schema-less protobuf decode (across nesting)
+    /// before it stops.
+    pub max_protobuf_fields: u32,
 }
 
 impl Default for GrpcLimits {
@@ -130,6 +133,7 @@ impl Default for GrpcLimits {
             max_message_size: 16 << 20,
             max_decompressed_size: 64 << 20,
             max_protobuf_depth: 32,
+            max_protobuf_fields: 1 << 20,
         }
     }
 }
