@@ -178,7 +178,10 @@ fn group_values(md: &h2lens::grpc::Metadata, name: &str) -> Vec<Vec<u8>> {
 fn message_counts_match_the_corpus_readme_and_client_log() {
     let calls = summaries();
     // README: 11 calls on streams 1..21.
-    assert_eq!(calls.keys().copied().collect::<Vec<_>>(), (1..=21).step_by(2).collect::<Vec<u32>>());
+    assert_eq!(
+        calls.keys().copied().collect::<Vec<_>>(),
+        (1..=21).step_by(2).collect::<Vec<u32>>()
+    );
     // (stream, request messages, response messages): unary calls 1/1; the
     // 5-message stream; Trailers-Only denied (no response message); 2 then
     // INTERNAL; cancelled after the first item ("cancel: got p-0000");
@@ -205,7 +208,12 @@ fn message_counts_match_the_corpus_readme_and_client_log() {
     let ids: Vec<String> = calls[&7]
         .response_messages
         .iter()
-        .map(|m| m.decoded.as_ref().unwrap().json["paymentId"].as_str().unwrap().to_string())
+        .map(|m| {
+            m.decoded.as_ref().unwrap().json["paymentId"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     assert_eq!(ids, ["p-0000", "p-0001", "p-0002", "p-0003", "p-0004"]);
     let ids: Vec<_> = calls[&11]
@@ -231,18 +239,42 @@ fn messages_match_python_split_protoc_decode_raw_and_python_json() {
         };
         let m = &list[o["index"].as_u64().unwrap() as usize];
         let what = format!("stream {sid} {} #{}", o["direction"], o["index"]);
-        assert_eq!(u64::from(m.message.flags), o["flags"].as_u64().unwrap(), "{what}");
-        assert_eq!(u64::from(m.message.declared_len), o["declared_len"].as_u64().unwrap(), "{what}");
+        assert_eq!(
+            u64::from(m.message.flags),
+            o["flags"].as_u64().unwrap(),
+            "{what}"
+        );
+        assert_eq!(
+            u64::from(m.message.declared_len),
+            o["declared_len"].as_u64().unwrap(),
+            "{what}"
+        );
         assert_eq!(m.message.span.start, o["start"].as_u64().unwrap(), "{what}");
-        assert_eq!(m.message.payload.to_hex(), o["payload_hex"].as_str().unwrap(), "{what}");
+        assert_eq!(
+            m.message.payload.to_hex(),
+            o["payload_hex"].as_str().unwrap(),
+            "{what}"
+        );
         match o["decompressed_hex"].as_str() {
-            Some(hex) => assert_eq!(m.message.decompressed.as_ref().unwrap().to_hex(), hex, "{what}"),
+            Some(hex) => assert_eq!(
+                m.message.decompressed.as_ref().unwrap().to_hex(),
+                hex,
+                "{what}"
+            ),
             None => assert!(m.message.decompressed.is_none(), "{what}"),
         }
-        assert!(m.message.diagnostics.is_empty(), "{what}: {:?}", m.message.diagnostics);
+        assert!(
+            m.message.diagnostics.is_empty(),
+            "{what}: {:?}",
+            m.message.diagnostics
+        );
         let raw = m.raw.as_ref().unwrap();
         assert!(raw.error.is_none(), "{what}");
-        assert_eq!(to_text_format(&raw.message), o["decode_raw"].as_str().unwrap(), "{what}");
+        assert_eq!(
+            to_text_format(&raw.message),
+            o["decode_raw"].as_str().unwrap(),
+            "{what}"
+        );
         let decoded = m.decoded.as_ref().unwrap();
         assert_eq!(decoded.type_name, o["type"].as_str().unwrap(), "{what}");
         assert_eq!(decoded.json, o["json"], "{what}");
@@ -258,7 +290,10 @@ fn gzip_request_decodes_to_what_the_client_sent() {
     assert!(m.message.compressed);
     // client.py: GetPaymentRequest(payment_id="pay-gzip-" + "x" * 200)
     let sent = format!("pay-gzip-{}", "x".repeat(200));
-    assert_eq!(m.decoded.as_ref().unwrap().json, serde_json::json!({ "paymentId": sent }));
+    assert_eq!(
+        m.decoded.as_ref().unwrap().json,
+        serde_json::json!({ "paymentId": sent })
+    );
     // Without a schema, field 1 is a LEN value whose bytes are the string.
     // (They also parse as a message of fields 14 and 15, so protoc
     // --decode_raw prints them nested; the oracle test checks that we agree.)
@@ -266,11 +301,17 @@ fn gzip_request_decodes_to_what_the_client_sent() {
     let raw = decode_raw(bytes, Default::default());
     assert_eq!(raw.message.fields.len(), 1);
     let f = &raw.message.fields[0];
-    assert_eq!((f.number, f.wire_type), (1, h2lens::protobuf::WireType::LEN));
+    assert_eq!(
+        (f.number, f.wire_type),
+        (1, h2lens::protobuf::WireType::LEN)
+    );
     let h2lens::protobuf::RawValue::Message { payload, .. } = &f.value else {
         panic!("{:?}", f.value)
     };
-    assert_eq!(&bytes[payload.start as usize..payload.end as usize], sent.as_bytes());
+    assert_eq!(
+        &bytes[payload.start as usize..payload.end as usize],
+        sent.as_bytes()
+    );
     // The response is not compressed (the server did not set an encoding).
     assert!(!c.response_messages[0].message.compressed);
 }
@@ -300,8 +341,14 @@ fn statuses_messages_and_call_shapes() {
     );
     assert!(d.response_metadata.is_none());
     let t = d.trailers_metadata.as_ref().unwrap();
-    assert_eq!(group_values(t, "x-deny-reason"), [b"scope".to_vec(), b"role".to_vec()]);
-    assert_eq!(group_values(t, "x-request-actor"), [b"api,actor1,actor2".to_vec()]);
+    assert_eq!(
+        group_values(t, "x-deny-reason"),
+        [b"scope".to_vec(), b"role".to_vec()]
+    );
+    assert_eq!(
+        group_values(t, "x-request-actor"),
+        [b"api,actor1,actor2".to_vec()]
+    );
 
     let f = &calls[&11];
     assert_eq!(f.status, Some(StatusCode::INTERNAL));
@@ -314,7 +361,10 @@ fn statuses_messages_and_call_shapes() {
     let c = &calls[&17];
     assert!(c.cancelled_by_client);
     let r = c.reset.as_ref().unwrap();
-    assert_eq!((r.code, r.code_name, r.by), (8, Some("CANCEL"), Direction::ClientToServer));
+    assert_eq!(
+        (r.code, r.code_name, r.by),
+        (8, Some("CANCEL"), Direction::ClientToServer)
+    );
     assert_eq!(c.status, Some(StatusCode::CANCELLED));
     assert_eq!(c.status_source, Some(StatusSource::Reset));
 
@@ -364,23 +414,50 @@ fn metadata_grouping_and_true_binary_values() {
     let calls = summaries();
     for (sid, c) in &calls {
         let md = &c.request_metadata;
-        assert_eq!(group_values(md, "actorscopes"), [b"api".to_vec(), b"actor1".to_vec(), b"actor2".to_vec()], "{sid}");
-        assert_eq!(group_values(md, "roles"), [b"payments-admin".to_vec(), b"payments-admin".to_vec()]);
+        assert_eq!(
+            group_values(md, "actorscopes"),
+            [b"api".to_vec(), b"actor1".to_vec(), b"actor2".to_vec()],
+            "{sid}"
+        );
+        assert_eq!(
+            group_values(md, "roles"),
+            [b"payments-admin".to_vec(), b"payments-admin".to_vec()]
+        );
         assert_eq!(
             group_values(md, "originatorscopes"),
-            ["org:acme", "org:acme/eu", "team:ledger", "svc:checkout"].map(|s| s.as_bytes().to_vec())
+            ["org:acme", "org:acme/eu", "team:ledger", "svc:checkout"]
+                .map(|s| s.as_bytes().to_vec())
         );
         // client.py: bytes([0x00, 0x01, 0x02, 0xfe, 0xff, 0x80, 0x7f, 0x0a]),
         // sent true-binary (0x00 prefix) because both peers set 0xfe03.
-        assert_eq!(group_values(md, "x-actor-context-bin"), [vec![0x00, 0x01, 0x02, 0xfe, 0xff, 0x80, 0x7f, 0x0a]]);
-        let e = md.wire.iter().find(|e| e.name.as_bytes() == b"x-actor-context-bin").unwrap();
+        assert_eq!(
+            group_values(md, "x-actor-context-bin"),
+            [vec![0x00, 0x01, 0x02, 0xfe, 0xff, 0x80, 0x7f, 0x0a]]
+        );
+        let e = md
+            .wire
+            .iter()
+            .find(|e| e.name.as_bytes() == b"x-actor-context-bin")
+            .unwrap();
         assert_eq!(e.encoding, h2lens::grpc::ValueEncoding::TrueBinary);
         // Reserved headers are not user metadata.
         assert!(md.get(b"grpc-timeout").is_none() && md.get(b"user-agent").is_none());
-        assert!(md.reserved.iter().any(|e| e.name.as_bytes() == b"grpc-timeout"));
+        assert!(md
+            .reserved
+            .iter()
+            .any(|e| e.name.as_bytes() == b"grpc-timeout"));
         // Wire view: the names in wire order.
         let names: Vec<&[u8]> = md.wire.iter().take(11).map(|e| e.name.as_bytes()).collect();
-        assert_eq!(names[..5], [&b"actorscopes"[..], b"actorscopes", b"actorscopes", b"roles", b"roles"]);
+        assert_eq!(
+            names[..5],
+            [
+                &b"actorscopes"[..],
+                b"actorscopes",
+                b"actorscopes",
+                b"roles",
+                b"roles"
+            ]
+        );
     }
     // Grouped object keeps first-appearance order.
     let json = serde_json::to_string(&calls[&1].request_metadata.grouped_object()).unwrap();
@@ -389,17 +466,34 @@ fn metadata_grouping_and_true_binary_values() {
     let t = calls[&1].trailers_metadata.as_ref().unwrap();
     assert_eq!(
         group_values(t, "x-audit"),
-        ["checked-actorscopes", "checked-roles", "checked-originatorscopes"].map(|s| s.as_bytes().to_vec())
+        [
+            "checked-actorscopes",
+            "checked-roles",
+            "checked-originatorscopes"
+        ]
+        .map(|s| s.as_bytes().to_vec())
     );
-    assert_eq!(group_values(t, "x-cost-bin"), [vec![0x00, 0x10, 0xff, 0x7f]]);
+    assert_eq!(
+        group_values(t, "x-cost-bin"),
+        [vec![0x00, 0x10, 0xff, 0x7f]]
+    );
     // Stream initial metadata (client log: x-page 1, final).
     let r = calls[&7].response_metadata.as_ref().unwrap();
-    assert_eq!(group_values(r, "x-page"), [b"1".to_vec(), b"final".to_vec()]);
+    assert_eq!(
+        group_values(r, "x-page"),
+        [b"1".to_vec(), b"final".to_vec()]
+    );
     // bigmd call: 16 unique x-blob-NN values of 300 characters.
     let big = &calls[&13].request_metadata;
-    let blobs: Vec<_> = big.grouped.iter().filter(|g| g.name.as_bytes().starts_with(b"x-blob-")).collect();
+    let blobs: Vec<_> = big
+        .grouped
+        .iter()
+        .filter(|g| g.name.as_bytes().starts_with(b"x-blob-"))
+        .collect();
     assert_eq!(blobs.len(), 16);
-    assert!(blobs.iter().all(|g| g.values.len() == 1 && g.values[0].len() == 300));
+    assert!(blobs
+        .iter()
+        .all(|g| g.values.len() == 1 && g.values[0].len() == 300));
 }
 
 fn reader_events(body: &[u8], chunks: &[usize], encoding: Encoding) -> Vec<ReaderEvent> {
@@ -421,13 +515,23 @@ fn reader_events(body: &[u8], chunks: &[usize], encoding: Encoding) -> Vec<Reade
 fn message_reader_is_chunk_invariant_on_real_bodies() {
     for (sid, input) in call_inputs() {
         for (body, enc) in [
-            (&input.request_body, if sid == 15 { Encoding::Gzip } else { Encoding::Identity }),
+            (
+                &input.request_body,
+                if sid == 15 {
+                    Encoding::Gzip
+                } else {
+                    Encoding::Identity
+                },
+            ),
             (&input.response_body, Encoding::Identity),
         ] {
             let whole: Vec<u8> = body.iter().flat_map(|c| c.bytes.clone()).collect();
             let reference = reader_events(&whole, &[usize::MAX], enc.clone());
             assert_eq!(reader_events(&whole, &[1], enc.clone()), reference);
-            assert_eq!(reader_events(&whole, &[3, 7, 1, 250, 2], enc.clone()), reference);
+            assert_eq!(
+                reader_events(&whole, &[3, 7, 1, 250, 2], enc.clone()),
+                reference
+            );
             let by_frame: Vec<usize> = body.iter().map(|c| c.bytes.len()).collect();
             if !by_frame.is_empty() {
                 assert_eq!(reader_events(&whole, &by_frame, enc.clone()), reference);

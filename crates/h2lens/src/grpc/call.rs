@@ -255,7 +255,9 @@ pub fn summarize(input: &CallInput, options: &CallOptions<'_>) -> GrpcCall {
     let req = &input.request_headers;
 
     // Call-Definition.
-    let path = first_value(req, b":path").map(Octets::from).unwrap_or_default();
+    let path = first_value(req, b":path")
+        .map(Octets::from)
+        .unwrap_or_default();
     let (service, method) = match std::str::from_utf8(path.as_bytes())
         .ok()
         .and_then(|p| p.strip_prefix('/'))
@@ -269,10 +271,7 @@ pub fn summarize(input: &CallInput, options: &CallOptions<'_>) -> GrpcCall {
                 grpc_diag(
                     Error,
                     "grpc.bad_path",
-                    format!(
-                        ":path \"{}\" is not /Service/Method",
-                        path.display()
-                    ),
+                    format!(":path \"{}\" is not /Service/Method", path.display()),
                 )
                 .rfc("gRPC HTTP2 Path"),
             );
@@ -349,7 +348,9 @@ pub fn summarize(input: &CallInput, options: &CallOptions<'_>) -> GrpcCall {
     // Response headers.
     let resp = input.response_headers.as_deref();
     let response_metadata = resp.map(|h| Metadata::from_headers(h, input.true_binary));
-    let http_status = resp.and_then(|h| first_value(h, b":status")).map(Octets::from);
+    let http_status = resp
+        .and_then(|h| first_value(h, b":status"))
+        .map(Octets::from);
     let response_content_type = resp
         .and_then(|h| first_value(h, b"content-type"))
         .and_then(classify_content_type);
@@ -365,7 +366,9 @@ pub fn summarize(input: &CallInput, options: &CallOptions<'_>) -> GrpcCall {
                     "grpc.response_not_grpc",
                     format!(
                         "the response content-type \"{}\" is not a gRPC type",
-                        crate::octets::display_bytes(first_value(h, b"content-type").unwrap_or_default())
+                        crate::octets::display_bytes(
+                            first_value(h, b"content-type").unwrap_or_default()
+                        )
                     ),
                 )
                 .rfc("gRPC HTTP2 Response-Headers"),
@@ -374,12 +377,18 @@ pub fn summarize(input: &CallInput, options: &CallOptions<'_>) -> GrpcCall {
     }
 
     // Messages.
-    let req_framing = content_type.as_ref().map(|c| c.framing).unwrap_or(Framing::Grpc);
+    let req_framing = content_type
+        .as_ref()
+        .map(|c| c.framing)
+        .unwrap_or(Framing::Grpc);
     let resp_framing = response_content_type
         .as_ref()
         .map(|c| c.framing)
         .unwrap_or(req_framing);
-    let proto = content_type.as_ref().map(ContentType::is_proto).unwrap_or(true);
+    let proto = content_type
+        .as_ref()
+        .map(ContentType::is_proto)
+        .unwrap_or(true);
     let (request_messages, req_web_trailers) = read_messages(
         &input.request_body,
         req_framing,
@@ -498,7 +507,8 @@ pub fn summarize(input: &CallInput, options: &CallOptions<'_>) -> GrpcCall {
                 ),
                 None => format!(
                     "the stream was reset with {}; gRPC defines no status for it",
-                    name.map(str::to_string).unwrap_or_else(|| format!("code {}", r.code))
+                    name.map(str::to_string)
+                        .unwrap_or_else(|| format!("code {}", r.code))
                 ),
             },
         };
@@ -638,18 +648,21 @@ fn read_messages(
     let mut reader = MessageReader::new(framing, encoding, &options.limits);
     let mut out = Vec::new();
     let mut trailers = None;
-    let mut drain = |reader: &mut MessageReader, time: Option<Timestamp>, out: &mut Vec<CallMessage>| {
-        while let Some(ev) = reader.next_event() {
-            match ev {
-                ReaderEvent::Message(m) => out.push(decode_message(m, time, options, path, role, proto)),
-                ReaderEvent::Trailers(t) => {
-                    diags.extend(t.diagnostics.iter().cloned());
-                    trailers = Some(t);
+    let mut drain =
+        |reader: &mut MessageReader, time: Option<Timestamp>, out: &mut Vec<CallMessage>| {
+            while let Some(ev) = reader.next_event() {
+                match ev {
+                    ReaderEvent::Message(m) => {
+                        out.push(decode_message(m, time, options, path, role, proto))
+                    }
+                    ReaderEvent::Trailers(t) => {
+                        diags.extend(t.diagnostics.iter().cloned());
+                        trailers = Some(t);
+                    }
+                    ReaderEvent::Diagnostic(d) => diags.push(d),
                 }
-                ReaderEvent::Diagnostic(d) => diags.push(d),
             }
-        }
-    };
+        };
     let mut last_time = None;
     for chunk in body {
         reader.push(&chunk.bytes);

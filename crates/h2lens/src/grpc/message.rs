@@ -281,8 +281,8 @@ impl MessageReader {
 
     fn push_binary(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
-            if self.trailers_seen {
-                if !self.after_trailers_reported {
+            if self.trailers_seen && !self.after_trailers_reported {
+                {
                     self.after_trailers_reported = true;
                     self.events.push_back(ReaderEvent::Diagnostic(
                         Diagnostic::error(
@@ -304,10 +304,9 @@ impl MessageReader {
                     let need = usize::from(PREFIX_LEN.saturating_sub(self.prefix_filled));
                     let take = need.min(bytes.len());
                     let (head, rest) = bytes.split_at(take);
-                    if let Some(dst) = self
-                        .prefix
-                        .get_mut(usize::from(self.prefix_filled)..usize::from(self.prefix_filled) + take)
-                    {
+                    if let Some(dst) = self.prefix.get_mut(
+                        usize::from(self.prefix_filled)..usize::from(self.prefix_filled) + take,
+                    ) {
                         dst.copy_from_slice(head);
                     }
                     self.prefix_filled = self.prefix_filled.saturating_add(take as u8);
@@ -377,7 +376,12 @@ impl MessageReader {
                 );
             }
             if p.declared_len as usize > p.kept.len() && !incomplete {
-                diagnostics.push(too_large(p.start, p.declared_len, self.max_message, "trailers"));
+                diagnostics.push(too_large(
+                    p.start,
+                    p.declared_len,
+                    self.max_message,
+                    "trailers",
+                ));
             }
             self.events.push_back(ReaderEvent::Trailers(WebTrailers {
                 span,
@@ -410,7 +414,12 @@ impl MessageReader {
         }
         let payload_truncated = p.kept.len() < received as usize;
         if payload_truncated {
-            diagnostics.push(too_large(p.start, p.declared_len, self.max_message, "message"));
+            diagnostics.push(too_large(
+                p.start,
+                p.declared_len,
+                self.max_message,
+                "message",
+            ));
         }
         let mut decompressed = None;
         if compressed && !incomplete && !payload_truncated {
@@ -553,11 +562,20 @@ mod tests {
         let ReaderEvent::Trailers(t) = &ev[1] else {
             panic!("{ev:?}")
         };
-        let names: Vec<_> = t.fields.iter().map(|(n, v)| (n.display().into_owned(), v.display().into_owned())).collect();
+        let names: Vec<_> = t
+            .fields
+            .iter()
+            .map(|(n, v)| (n.display().into_owned(), v.display().into_owned()))
+            .collect();
         assert_eq!(
             names,
-            [("grpc-status", "0"), ("grpc-message", "ok"), ("x-a", "1"), ("x-a", "2")]
-                .map(|(a, b)| (a.to_string(), b.to_string()))
+            [
+                ("grpc-status", "0"),
+                ("grpc-message", "ok"),
+                ("x-a", "1"),
+                ("x-a", "2")
+            ]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
         );
         assert!(t.diagnostics.is_empty());
         assert_eq!(t.span, Span::new(6, 6 + 5 + block.len() as u64));

@@ -343,7 +343,10 @@ mod tests {
         let codes: Vec<_> = md.diagnostics().map(|d| d.code).collect();
         assert_eq!(
             codes,
-            ["grpc.metadata_bad_base64", "grpc.true_binary_not_negotiated"]
+            [
+                "grpc.metadata_bad_base64",
+                "grpc.true_binary_not_negotiated"
+            ]
         );
     }
 }

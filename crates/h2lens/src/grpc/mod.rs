@@ -9,7 +9,7 @@
 //! - [`content_type`]: which gRPC flavour a `content-type` names.
 //! - [`MessageReader`]: length-prefixed messages out of one direction's body.
 //! - [`status`]: `grpc-status` names and the percent-decoded `grpc-message`.
-//! - [`timeout`]: `grpc-timeout`.
+//! - [`timeout`](mod@timeout): `grpc-timeout`.
 //! - [`metadata`]: reserved headers vs user metadata, `-bin` values, the
 //!   grouped (multimap) view.
 //! - [`call`]: a whole call summarised from one HTTP/2 exchange.

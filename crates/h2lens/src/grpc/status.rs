@@ -203,7 +203,10 @@ mod tests {
     fn names_and_unknown_codes() {
         assert_eq!(StatusCode(16).name(), Some("UNAUTHENTICATED"));
         assert_eq!(StatusCode(17).name(), None);
-        assert_eq!(StatusCode::parse(b"7").unwrap().0, StatusCode::PERMISSION_DENIED);
+        assert_eq!(
+            StatusCode::parse(b"7").unwrap().0,
+            StatusCode::PERMISSION_DENIED
+        );
         assert_eq!(StatusCode::parse(b"99").unwrap().0, StatusCode(99));
         assert!(StatusCode::parse(b"07").unwrap().1.is_some());
         assert!(StatusCode::parse(b"").is_err());

@@ -76,9 +76,9 @@ pub fn parse_timeout(value: &[u8]) -> Result<GrpcTimeout, Diagnostic> {
     if digits.len() > 8 {
         return Err(bad("the value has more than 8 digits"));
     }
-    let value = digits
-        .iter()
-        .fold(0u32, |acc, d| acc.saturating_mul(10).saturating_add(u32::from(d - b'0')));
+    let value = digits.iter().fold(0u32, |acc, d| {
+        acc.saturating_mul(10).saturating_add(u32::from(d - b'0'))
+    });
     Ok(GrpcTimeout {
         value,
         unit,
@@ -99,7 +99,11 @@ mod tests {
         assert_eq!(parse_timeout(b"7m").unwrap().nanos, 7_000_000);
         assert_eq!(parse_timeout(b"12345678n").unwrap().nanos, 12_345_678);
         for bad in [&b""[..], b"S", b"123456789S", b"5s", b"-5S", b"5 S", b"5"] {
-            assert_eq!(parse_timeout(bad).unwrap_err().code, "grpc.bad_timeout", "{bad:?}");
+            assert_eq!(
+                parse_timeout(bad).unwrap_err().code,
+                "grpc.bad_timeout",
+                "{bad:?}"
+            );
         }
     }
 }

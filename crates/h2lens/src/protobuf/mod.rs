@@ -11,5 +11,8 @@
 pub mod raw;
 pub mod schema;
 
-pub use raw::{decode_raw, to_text_format, RawDecode, RawField, RawMessage, RawValue, WireType};
+pub use raw::{
+    decode_raw, iter_fields, to_text_format, RawDecode, RawField, RawMessage, RawValue, WireType,
+    WireValue,
+};
 pub use schema::{MessageRole, Schema};

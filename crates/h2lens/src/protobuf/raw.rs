@@ -72,9 +72,17 @@ pub enum RawValue {
     /// `uint64`; also `int64` (two's complement) and `sint64` (zigzag).
     Varint { value: u64, int64: i64, sint64: i64 },
     /// `fixed64`; also `sfixed64` and `double`.
-    Fixed64 { value: u64, sfixed64: i64, double: f64 },
+    Fixed64 {
+        value: u64,
+        sfixed64: i64,
+        double: f64,
+    },
     /// `fixed32`; also `sfixed32` and `float`.
-    Fixed32 { value: u32, sfixed32: i32, float: f32 },
+    Fixed32 {
+        value: u32,
+        sfixed32: i32,
+        float: f32,
+    },
     /// A LEN value that parses completely as a message.
     Message { payload: Span, message: RawMessage },
     /// A LEN value that is UTF-8 text.
@@ -198,22 +206,41 @@ type PartialResult = Result<(RawMessage, usize), (RawMessage, ParseError)>;
 impl Parser<'_> {
     /// Parses fields in `[start, end)`. In a group (`group` = Some(number)),
     /// stops after the matching EGROUP and returns the position after it.
-    fn message(&mut self, start: usize, end: usize, depth: u32, group: Option<u32>) -> PartialResult {
+    fn message(
+        &mut self,
+        start: usize,
+        end: usize,
+        depth: u32,
+        group: Option<u32>,
+    ) -> PartialResult {
         let mut msg = RawMessage::default();
         let mut pos = start;
-        let fail = |msg: RawMessage, offset: usize, what: String| Err((msg, ParseError { offset, what }));
+        let fail =
+            |msg: RawMessage, offset: usize, what: String| Err((msg, ParseError { offset, what }));
         let window = self.buf.get(..end).unwrap_or_default();
         while pos < end {
             let field_start = pos;
             let Some(tag) = read_varint(window, &mut pos) else {
-                return fail(msg, field_start, "the field tag is not a complete varint".into());
+                return fail(
+                    msg,
+                    field_start,
+                    "the field tag is not a complete varint".into(),
+                );
             };
             let wire_type = WireType((tag & 7) as u8);
             let Ok(number) = u32::try_from(tag >> 3) else {
-                return fail(msg, field_start, format!("field number {} is above 2^29-1", tag >> 3));
+                return fail(
+                    msg,
+                    field_start,
+                    format!("field number {} is above 2^29-1", tag >> 3),
+                );
             };
             if number == 0 || number > (1 << 29) - 1 {
-                return fail(msg, field_start, format!("field number {number} is invalid"));
+                return fail(
+                    msg,
+                    field_start,
+                    format!("field number {number} is invalid"),
+                );
             }
             self.fields = self.fields.saturating_add(1);
             if self.fields > self.limits.max_fields {
@@ -229,7 +256,11 @@ impl Parser<'_> {
             let value = match wire_type {
                 WireType::VARINT => {
                     let Some(v) = read_varint(window, &mut pos) else {
-                        return fail(msg, field_start, format!("field {number}: truncated varint"));
+                        return fail(
+                            msg,
+                            field_start,
+                            format!("field {number}: truncated varint"),
+                        );
                     };
                     RawValue::Varint {
                         value: v,
@@ -239,7 +270,11 @@ impl Parser<'_> {
                 }
                 WireType::I64 => {
                     let Some(bytes) = window.get(pos..).and_then(|s| s.first_chunk::<8>()) else {
-                        return fail(msg, field_start, format!("field {number}: fewer than 8 bytes for I64"));
+                        return fail(
+                            msg,
+                            field_start,
+                            format!("field {number}: fewer than 8 bytes for I64"),
+                        );
                     };
                     pos += 8;
                     let v = u64::from_le_bytes(*bytes);
@@ -251,7 +286,11 @@ impl Parser<'_> {
                 }
                 WireType::I32 => {
                     let Some(bytes) = window.get(pos..).and_then(|s| s.first_chunk::<4>()) else {
-                        return fail(msg, field_start, format!("field {number}: fewer than 4 bytes for I32"));
+                        return fail(
+                            msg,
+                            field_start,
+                            format!("field {number}: fewer than 4 bytes for I32"),
+                        );
                     };
                     pos += 4;
                     let v = u32::from_le_bytes(*bytes);
@@ -263,20 +302,25 @@ impl Parser<'_> {
                 }
                 WireType::LEN => {
                     let Some(len) = read_varint(window, &mut pos) else {
-                        return fail(msg, field_start, format!("field {number}: truncated length"));
+                        return fail(
+                            msg,
+                            field_start,
+                            format!("field {number}: truncated length"),
+                        );
                     };
-                    let payload_end = match usize::try_from(len).ok().and_then(|l| pos.checked_add(l)) {
+                    let payload_end = match usize::try_from(len)
+                        .ok()
+                        .and_then(|l| pos.checked_add(l))
+                    {
                         Some(e) if e <= end => e,
-                        _ => {
-                            return fail(
-                                msg,
-                                field_start,
-                                format!(
-                                    "field {number}: length {len} runs past the end ({} bytes left)",
-                                    end - pos
-                                ),
-                            )
-                        }
+                        _ => return fail(
+                            msg,
+                            field_start,
+                            format!(
+                                "field {number}: length {len} runs past the end ({} bytes left)",
+                                end - pos
+                            ),
+                        ),
                     };
                     let v = self.len_value(pos, payload_end, depth);
                     pos = payload_end;
@@ -284,7 +328,11 @@ impl Parser<'_> {
                 }
                 WireType::SGROUP => {
                     if depth >= self.limits.max_depth {
-                        return fail(msg, field_start, format!("groups nest deeper than {}", self.limits.max_depth));
+                        return fail(
+                            msg,
+                            field_start,
+                            format!("groups nest deeper than {}", self.limits.max_depth),
+                        );
                     }
                     match self.message(pos, end, depth + 1, Some(number)) {
                         Ok((inner, after)) => {
@@ -316,7 +364,11 @@ impl Parser<'_> {
                     );
                 }
                 WireType(other) => {
-                    return fail(msg, field_start, format!("field {number}: wire type {other} does not exist"));
+                    return fail(
+                        msg,
+                        field_start,
+                        format!("field {number}: wire type {other} does not exist"),
+                    );
                 }
             };
             msg.fields.push(RawField {
@@ -344,7 +396,10 @@ impl Parser<'_> {
             }
         }
         if let Ok(text) = std::str::from_utf8(bytes) {
-            if !text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+            if !text
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            {
                 return RawValue::String {
                     payload,
                     value: text.to_string(),
@@ -395,6 +450,82 @@ fn packed_guess(bytes: &[u8]) -> Option<PackedGuess> {
     (guess.varints.is_some() || guess.fixed32.is_some() || guess.fixed64.is_some()).then_some(guess)
 }
 
+/// One field's value as on the wire, borrowed (for decoders that know the
+/// schema by field number, like the Envoy tap reader).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WireValue<'a> {
+    Varint(u64),
+    Fixed64(u64),
+    Fixed32(u32),
+    Len(&'a [u8]),
+    /// A group start (its content follows as further fields).
+    StartGroup,
+    EndGroup,
+}
+
+/// Iterates over the top-level fields of `buf` without interpreting LEN
+/// values. Yields `Err(offset)` once (then stops) where `buf` stops being
+/// a valid field sequence.
+pub fn iter_fields(buf: &[u8]) -> FieldIter<'_> {
+    FieldIter { buf, pos: 0, failed: false }
+}
+
+/// See [`iter_fields`].
+#[derive(Debug)]
+pub struct FieldIter<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    failed: bool,
+}
+
+impl<'a> Iterator for FieldIter<'a> {
+    type Item = Result<(u32, WireValue<'a>), usize>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed || self.pos >= self.buf.len() {
+            return None;
+        }
+        let start = self.pos;
+        let result = self.field();
+        if result.is_none() {
+            self.failed = true;
+            return Some(Err(start));
+        }
+        result.map(Ok)
+    }
+}
+
+impl<'a> FieldIter<'a> {
+    fn field(&mut self) -> Option<(u32, WireValue<'a>)> {
+        let tag = read_varint(self.buf, &mut self.pos)?;
+        let number = u32::try_from(tag >> 3).ok().filter(|&n| n != 0 && n < (1 << 29))?;
+        let value = match tag & 7 {
+            0 => WireValue::Varint(read_varint(self.buf, &mut self.pos)?),
+            1 => {
+                let b = self.buf.get(self.pos..)?.first_chunk::<8>()?;
+                self.pos += 8;
+                WireValue::Fixed64(u64::from_le_bytes(*b))
+            }
+            5 => {
+                let b = self.buf.get(self.pos..)?.first_chunk::<4>()?;
+                self.pos += 4;
+                WireValue::Fixed32(u32::from_le_bytes(*b))
+            }
+            2 => {
+                let len = usize::try_from(read_varint(self.buf, &mut self.pos)?).ok()?;
+                let end = self.pos.checked_add(len)?;
+                let v = self.buf.get(self.pos..end)?;
+                self.pos = end;
+                WireValue::Len(v)
+            }
+            3 => WireValue::StartGroup,
+            4 => WireValue::EndGroup,
+            _ => return None,
+        };
+        Some((number, value))
+    }
+}
+
 /// Prints a decoded message the way `protoc --decode_raw` does (protobuf
 /// text format of an unknown field set): `N: value` lines, nested messages
 /// and groups as `N {…}`, fixed values in hex, strings C-escaped.
@@ -415,8 +546,12 @@ fn write_message(out: &mut String, message: &RawMessage, indent: usize) {
             RawValue::Varint { value, .. } => writeln!(out, "{n}: {value}"),
             RawValue::Fixed64 { value, .. } => writeln!(out, "{n}: 0x{value:016x}"),
             RawValue::Fixed32 { value, .. } => writeln!(out, "{n}: 0x{value:08x}"),
-            RawValue::String { value, .. } => writeln!(out, "{n}: \"{}\"", c_escape(value.as_bytes())),
-            RawValue::Bytes { value, .. } => writeln!(out, "{n}: \"{}\"", c_escape(value.as_bytes())),
+            RawValue::String { value, .. } => {
+                writeln!(out, "{n}: \"{}\"", c_escape(value.as_bytes()))
+            }
+            RawValue::Bytes { value, .. } => {
+                writeln!(out, "{n}: \"{}\"", c_escape(value.as_bytes()))
+            }
             RawValue::Message { message, .. } | RawValue::Group { message } => {
                 let _ = writeln!(out, "{n} {{");
                 write_message(out, message, indent + 1);
@@ -458,7 +593,9 @@ mod tests {
     #[test]
     fn varint_interpretations() {
         // Field 1 varint 2^64-1, field 2 varint 3 (zigzag -2).
-        let buf = [0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x10, 0x03];
+        let buf = [
+            0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x10, 0x03,
+        ];
         let d = decode_raw(&buf, RawLimits::default());
         assert!(d.error.is_none());
         assert_eq!(
@@ -488,10 +625,17 @@ mod tests {
         assert_eq!(d.error.unwrap().offset, Some(2));
         // Unmatched end group; field number 0.
         assert!(decode_raw(&[0x0c], RawLimits::default()).error.is_some());
-        assert!(decode_raw(&[0x00, 0x01], RawLimits::default()).error.is_some());
+        assert!(decode_raw(&[0x00, 0x01], RawLimits::default())
+            .error
+            .is_some());
         // Wire type 7; 11-byte varint.
         assert!(decode_raw(&[0x0f], RawLimits::default()).error.is_some());
-        assert!(decode_raw(&[0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02], RawLimits::default()).error.is_some());
+        assert!(decode_raw(
+            &[0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02],
+            RawLimits::default()
+        )
+        .error
+        .is_some());
     }
 
     #[test]
@@ -506,11 +650,26 @@ mod tests {
             outer.extend_from_slice(&buf);
             buf = outer;
         }
-        let d = decode_raw(&buf, RawLimits { max_depth: 3, max_fields: 1000 });
+        let d = decode_raw(
+            &buf,
+            RawLimits {
+                max_depth: 3,
+                max_fields: 1000,
+            },
+        );
         assert!(d.error.is_none());
-        let RawValue::Message { message, .. } = &d.message.fields[0].value else { panic!() };
-        let RawValue::Message { message, .. } = &message.fields[0].value else { panic!() };
-        let RawValue::Message { message, .. } = &message.fields[0].value else { panic!() };
-        assert!(matches!(message.fields[0].value, RawValue::Bytes { .. } | RawValue::String { .. }));
+        let RawValue::Message { message, .. } = &d.message.fields[0].value else {
+            panic!()
+        };
+        let RawValue::Message { message, .. } = &message.fields[0].value else {
+            panic!()
+        };
+        let RawValue::Message { message, .. } = &message.fields[0].value else {
+            panic!()
+        };
+        assert!(matches!(
+            message.fields[0].value,
+            RawValue::Bytes { .. } | RawValue::String { .. }
+        ));
     }
 }

@@ -6,7 +6,9 @@
 //! integers as strings, default values omitted), which is what grpcurl
 //! prints.
 
-use prost_reflect::{DescriptorPool, DynamicMessage, MessageDescriptor, MethodDescriptor, SerializeOptions};
+use prost_reflect::{
+    DescriptorPool, DynamicMessage, MessageDescriptor, MethodDescriptor, SerializeOptions,
+};
 use serde::Serialize;
 
 use crate::diag::{Diagnostic, Layer};
