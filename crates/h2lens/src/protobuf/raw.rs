@@ -308,20 +308,20 @@ impl Parser<'_> {
                             format!("field {number}: truncated length"),
                         );
                     };
-                    let payload_end = match usize::try_from(len)
-                        .ok()
-                        .and_then(|l| pos.checked_add(l))
-                    {
-                        Some(e) if e <= end => e,
-                        _ => return fail(
-                            msg,
-                            field_start,
-                            format!(
+                    let payload_end =
+                        match usize::try_from(len).ok().and_then(|l| pos.checked_add(l)) {
+                            Some(e) if e <= end => e,
+                            _ => {
+                                return fail(
+                                    msg,
+                                    field_start,
+                                    format!(
                                 "field {number}: length {len} runs past the end ({} bytes left)",
                                 end - pos
                             ),
-                        ),
-                    };
+                                )
+                            }
+                        };
                     let v = self.len_value(pos, payload_end, depth);
                     pos = payload_end;
                     v
@@ -467,7 +467,11 @@ pub enum WireValue<'a> {
 /// values. Yields `Err(offset)` once (then stops) where `buf` stops being
 /// a valid field sequence.
 pub fn iter_fields(buf: &[u8]) -> FieldIter<'_> {
-    FieldIter { buf, pos: 0, failed: false }
+    FieldIter {
+        buf,
+        pos: 0,
+        failed: false,
+    }
 }
 
 /// See [`iter_fields`].
@@ -498,7 +502,9 @@ impl<'a> Iterator for FieldIter<'a> {
 impl<'a> FieldIter<'a> {
     fn field(&mut self) -> Option<(u32, WireValue<'a>)> {
         let tag = read_varint(self.buf, &mut self.pos)?;
-        let number = u32::try_from(tag >> 3).ok().filter(|&n| n != 0 && n < (1 << 29))?;
+        let number = u32::try_from(tag >> 3)
+            .ok()
+            .filter(|&n| n != 0 && n < (1 << 29))?;
         let value = match tag & 7 {
             0 => WireValue::Varint(read_varint(self.buf, &mut self.pos)?),
             1 => {

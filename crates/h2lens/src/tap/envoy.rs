@@ -71,10 +71,21 @@ impl EnvoyState {
             out.push(TapEvent::SocketInfo(SocketTraceInfo {
                 trace_id: id.clone(),
                 connection,
-                read_truncated: t.get("read_truncated").and_then(Value::as_bool).unwrap_or(false),
-                write_truncated: t.get("write_truncated").and_then(Value::as_bool).unwrap_or(false),
+                read_truncated: t
+                    .get("read_truncated")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+                write_truncated: t
+                    .get("write_truncated")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
             }));
-            for e in t.get("events").and_then(Value::as_array).into_iter().flatten() {
+            for e in t
+                .get("events")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 self.socket_event(&id, e, offset, out);
             }
         } else if let Some(t) = v.get("socket_streamed_trace_segment") {
@@ -121,7 +132,10 @@ impl EnvoyState {
             }
         };
         let mut diags = Vec::new();
-        let body = part.get("data").map(|d| body(d, offset, &mut diags)).unwrap_or_default();
+        let body = part
+            .get("data")
+            .map(|d| body(d, offset, &mut diags))
+            .unwrap_or_default();
         for d in diags {
             out.push(TapEvent::Diagnostic(d));
         }
@@ -133,7 +147,10 @@ impl EnvoyState {
             kind,
             data: body.bytes,
             truncated: body.truncated,
-            end_stream: part.get("end_stream").and_then(Value::as_bool).unwrap_or(false),
+            end_stream: part
+                .get("end_stream")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             connection: e
                 .get("connection")
                 .map(connection)
@@ -188,8 +205,12 @@ impl EnvoyState {
             end = true;
         } else {
             x.diagnostics.push(
-                Diagnostic::warning(Layer::Tap, "tap.unknown_segment", format!("a streamed segment of trace {id} carries no known piece"))
-                    .at(offset),
+                Diagnostic::warning(
+                    Layer::Tap,
+                    "tap.unknown_segment",
+                    format!("a streamed segment of trace {id} carries no known piece"),
+                )
+                .at(offset),
             );
         }
         if end {
@@ -240,7 +261,8 @@ fn buffered(t: &Value, object: u64, offset: u64) -> TapExchange {
         Some(r) => {
             x.request_headers = header_list(r.get("headers"), offset, &mut x.diagnostics);
             x.request_body = r.get("body").map(|b| body(b, offset, &mut x.diagnostics));
-            x.request_trailers = non_empty(header_list(r.get("trailers"), offset, &mut x.diagnostics));
+            x.request_trailers =
+                non_empty(header_list(r.get("trailers"), offset, &mut x.diagnostics));
             x.request_headers_time = r.get("headers_received_time").and_then(timestamp);
         }
         None => missing.push("request"),
@@ -249,7 +271,8 @@ fn buffered(t: &Value, object: u64, offset: u64) -> TapExchange {
         Some(r) => {
             x.response_headers = header_list(r.get("headers"), offset, &mut x.diagnostics);
             x.response_body = r.get("body").map(|b| body(b, offset, &mut x.diagnostics));
-            x.response_trailers = non_empty(header_list(r.get("trailers"), offset, &mut x.diagnostics));
+            x.response_trailers =
+                non_empty(header_list(r.get("trailers"), offset, &mut x.diagnostics));
             x.response_headers_time = r.get("headers_received_time").and_then(timestamp);
         }
         None => missing.push("response"),
@@ -320,7 +343,12 @@ fn body(b: &Value, offset: u64, diags: &mut Vec<Diagnostic>) -> TapBody {
             },
             None => {
                 diags.push(
-                    Diagnostic::error(Layer::Tap, "tap.bad_as_bytes", "a body's as_bytes is not base64; kept as text").at(offset),
+                    Diagnostic::error(
+                        Layer::Tap,
+                        "tap.bad_as_bytes",
+                        "a body's as_bytes is not base64; kept as text",
+                    )
+                    .at(offset),
                 );
                 TapBody {
                     bytes: Octets::from(s),
@@ -351,8 +379,12 @@ fn header_list(v: Option<&Value>, offset: u64, diags: &mut Vec<Diagnostic>) -> V
                 Some((_, Some(bytes))) => bytes,
                 Some((r, None)) => {
                     diags.push(
-                        Diagnostic::error(Layer::Tap, "tap.bad_raw_value", format!("raw_value of \"{key}\" is not base64; kept as text"))
-                            .at(offset),
+                        Diagnostic::error(
+                            Layer::Tap,
+                            "tap.bad_raw_value",
+                            format!("raw_value of \"{key}\" is not base64; kept as text"),
+                        )
+                        .at(offset),
                     );
                     r.as_bytes().to_vec()
                 }

@@ -63,13 +63,22 @@ pub(crate) fn trace_wrapper(buf: &[u8], unknown: &mut Unknown) -> Result<Value, 
                 out.insert("http_buffered_trace".into(), http_buffered(b, unknown)?);
             }
             (2, WireValue::Len(b)) => {
-                out.insert("http_streamed_trace_segment".into(), http_streamed(b, unknown)?);
+                out.insert(
+                    "http_streamed_trace_segment".into(),
+                    http_streamed(b, unknown)?,
+                );
             }
             (3, WireValue::Len(b)) => {
-                out.insert("socket_buffered_trace".into(), socket_trace(b, true, unknown)?);
+                out.insert(
+                    "socket_buffered_trace".into(),
+                    socket_trace(b, true, unknown)?,
+                );
             }
             (4, WireValue::Len(b)) => {
-                out.insert("socket_streamed_trace_segment".into(), socket_trace(b, false, unknown)?);
+                out.insert(
+                    "socket_streamed_trace_segment".into(),
+                    socket_trace(b, false, unknown)?,
+                );
             }
             (n, _) => unknown.push(format!("TraceWrapper.{n}")),
         }
@@ -195,7 +204,11 @@ fn body(buf: &[u8], unknown: &mut Unknown) -> Result<Value, String> {
 }
 
 fn socket_trace(buf: &[u8], buffered: bool, unknown: &mut Unknown) -> Result<Value, String> {
-    let what = if buffered { "SocketBufferedTrace" } else { "SocketStreamedTraceSegment" };
+    let what = if buffered {
+        "SocketBufferedTrace"
+    } else {
+        "SocketStreamedTraceSegment"
+    };
     let mut out = Map::new();
     let mut events = Vec::new();
     for (n, v) in fields(buf, what)? {
@@ -257,7 +270,10 @@ fn socket_event(buf: &[u8], unknown: &mut Unknown) -> Result<Value, String> {
                         (m, _) => unknown.push(format!("SocketEvent.{n}.{m}")),
                     }
                 }
-                out.insert(if n == 2 { "read" } else { "write" }.into(), Value::Object(part));
+                out.insert(
+                    if n == 2 { "read" } else { "write" }.into(),
+                    Value::Object(part),
+                );
             }
             (4, WireValue::Len(_)) => {
                 out.insert("closed".into(), json!({}));

@@ -39,7 +39,11 @@ pub(crate) fn duration_ns(v: &Value) -> Option<u64> {
                 return None;
             }
             let secs: u64 = whole.parse().ok()?;
-            let mut nanos: u64 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
+            let mut nanos: u64 = if frac.is_empty() {
+                0
+            } else {
+                frac.parse().ok()?
+            };
             for _ in frac.len()..9 {
                 nanos = nanos.checked_mul(10)?;
             }
@@ -53,14 +57,20 @@ pub(crate) fn duration_ns(v: &Value) -> Option<u64> {
 pub(crate) fn base64_bytes(text: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::STANDARD_PAD_INDIFFERENT
         .decode(text.trim())
-        .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text.trim().trim_end_matches('=')))
+        .or_else(|_| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(text.trim().trim_end_matches('='))
+        })
         .ok()
 }
 
 /// Labels from a JSON object of strings (sorted by key: serde_json maps are
 /// ordered by key). `{"labels": {…}}` wrappers are looked through.
 pub(crate) fn labels(v: Option<&Value>) -> Vec<(String, String)> {
-    let Some(obj) = v.and_then(|v| v.get("labels").or(Some(v))).and_then(Value::as_object) else {
+    let Some(obj) = v
+        .and_then(|v| v.get("labels").or(Some(v)))
+        .and_then(Value::as_object)
+    else {
         return Vec::new();
     };
     obj.iter()
@@ -146,15 +156,30 @@ mod tests {
 
     #[test]
     fn durations_and_times() {
-        assert_eq!(duration_ns(&serde_json::json!({"nanos": 1843211})), Some(1_843_211));
-        assert_eq!(duration_ns(&serde_json::json!({"seconds": 10})), Some(10_000_000_000));
-        assert_eq!(duration_ns(&serde_json::json!("0.001843211s")), Some(1_843_211));
+        assert_eq!(
+            duration_ns(&serde_json::json!({"nanos": 1843211})),
+            Some(1_843_211)
+        );
+        assert_eq!(
+            duration_ns(&serde_json::json!({"seconds": 10})),
+            Some(10_000_000_000)
+        );
+        assert_eq!(
+            duration_ns(&serde_json::json!("0.001843211s")),
+            Some(1_843_211)
+        );
         assert_eq!(duration_ns(&serde_json::json!("2s")), Some(2_000_000_000));
         assert_eq!(duration_ns(&serde_json::json!("0.0018s")), Some(1_800_000));
         assert_eq!(duration_ns(&serde_json::json!("x")), None);
         // `date -u -d 2026-05-10T13:01:30Z +%s` = 1778418090
-        assert_eq!(rfc3339("2026-05-10T13:01:30.412Z"), Some(Timestamp(1_778_418_090_412_000_000)));
-        assert_eq!(rfc3339("2026-05-10T15:01:30.412+02:00"), Some(Timestamp(1_778_418_090_412_000_000)));
+        assert_eq!(
+            rfc3339("2026-05-10T13:01:30.412Z"),
+            Some(Timestamp(1_778_418_090_412_000_000))
+        );
+        assert_eq!(
+            rfc3339("2026-05-10T15:01:30.412+02:00"),
+            Some(Timestamp(1_778_418_090_412_000_000))
+        );
         assert_eq!(rfc3339("1970-01-01T00:00:00Z"), Some(Timestamp(0)));
         assert_eq!(rfc3339("2026-13-10T13:01:30Z"), None);
     }

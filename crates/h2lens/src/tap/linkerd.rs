@@ -96,8 +96,15 @@ impl LinkerdJoiner {
         let x = &mut entry.exchange;
         if entry.seen & kind != 0 {
             x.diagnostics.push(
-                Diagnostic::warning(Layer::Tap, "tap.duplicate_event", format!("a second {} event for id {id}; the later one wins", event_name(kind)))
-                    .at(offset),
+                Diagnostic::warning(
+                    Layer::Tap,
+                    "tap.duplicate_event",
+                    format!(
+                        "a second {} event for id {id}; the later one wins",
+                        event_name(kind)
+                    ),
+                )
+                .at(offset),
             );
         }
         entry.seen |= kind;
@@ -129,9 +136,14 @@ impl LinkerdJoiner {
                 x.response_trailers = Some(trailers);
                 // CLI: grpcStatusCode / resetErrorCode beside the rest; the
                 // WebSocket: inside `eos`.
+                // `Eos` is a oneof: a reset has no gRPC status, even though
+                // the CLI prints `grpcStatusCode: 0` beside it.
                 let eos = ev.get("eos").unwrap_or(ev);
-                x.grpc_status = u64_at(eos, "grpcStatusCode").and_then(|c| u32::try_from(c).ok());
                 x.reset_code = u64_at(eos, "resetErrorCode").and_then(|c| u32::try_from(c).ok());
+                x.grpc_status = match x.reset_code {
+                    Some(_) => None,
+                    None => u64_at(eos, "grpcStatusCode").and_then(|c| u32::try_from(c).ok()),
+                };
             }
         }
         if entry.seen == REQUEST_INIT | RESPONSE_INIT | RESPONSE_END {
@@ -188,7 +200,12 @@ fn finish_exchange(p: Pending, evicted: bool) -> TapEvent {
 
 fn bad(out: &mut Vec<TapEvent>, offset: u64, why: &str) {
     out.push(TapEvent::Diagnostic(
-        Diagnostic::error(Layer::Tap, "tap.bad_linkerd_event", format!("a linkerd tap event is unusable: {why}")).at(offset),
+        Diagnostic::error(
+            Layer::Tap,
+            "tap.bad_linkerd_event",
+            format!("a linkerd tap event is unusable: {why}"),
+        )
+        .at(offset),
     ));
 }
 
@@ -259,8 +276,12 @@ fn headers(v: Option<&Value>, offset: u64, diags: &mut Vec<Diagnostic>) -> Vec<H
                 Some(bytes) => bytes,
                 None => {
                     diags.push(
-                        Diagnostic::error(Layer::Tap, "tap.bad_value_bin", format!("valueBin of \"{name}\" is not base64; kept as text"))
-                            .at(offset),
+                        Diagnostic::error(
+                            Layer::Tap,
+                            "tap.bad_value_bin",
+                            format!("valueBin of \"{name}\" is not base64; kept as text"),
+                        )
+                        .at(offset),
                     );
                     b.as_bytes().to_vec()
                 }

@@ -33,8 +33,9 @@ use crate::config::GrpcLimits;
 use crate::diag::{Diagnostic, Layer};
 use scanner::{ObjectScanner, ScanItem};
 
-/// Names the format of a tap input from its first bytes (a few hundred are
-/// enough for JSON; the first message for binary).
+/// Names the format of a tap input from its first bytes: for JSON, the
+/// first object (or its first few hundred bytes); for binary, the length
+/// prefix and first tag.
 pub fn detect(prefix: &[u8]) -> Option<TapFormat> {
     let start = prefix.iter().position(|b| !b.is_ascii_whitespace())?;
     let rest = prefix.get(start..)?;
@@ -42,7 +43,10 @@ pub fn detect(prefix: &[u8]) -> Option<TapFormat> {
         b'{' | b'[' => {
             let text = String::from_utf8_lossy(rest);
             let has = |k: &str| text.contains(k);
-            if has("\"requestInitEvent\"") || has("\"responseInitEvent\"") || has("\"responseEndEvent\"") {
+            if has("\"requestInitEvent\"")
+                || has("\"responseInitEvent\"")
+                || has("\"responseEndEvent\"")
+            {
                 Some(TapFormat::LinkerdJson)
             } else if has("\"requestInit\"") || has("\"responseInit\"") || has("\"responseEnd\"") {
                 Some(TapFormat::LinkerdWebSocket)
@@ -52,6 +56,13 @@ pub fn detect(prefix: &[u8]) -> Option<TapFormat> {
                 || has("\"socket_streamed_trace_segment\"")
             {
                 Some(TapFormat::EnvoyJson)
+            } else if has("\"sourceMeta\"") || has("{\"ipv4\"") || has("\"ipv4\":") {
+                // A WebSocket frame whose event key is beyond the prefix.
+                Some(TapFormat::LinkerdWebSocket)
+            } else if has("\"proxyDirection\"") || (has("\"source\"") && has("\"destination\"")) {
+                // The CLI prints source, destination, routeMeta and
+                // proxyDirection before the event.
+                Some(TapFormat::LinkerdJson)
             } else {
                 None
             }
@@ -185,13 +196,18 @@ impl TapDecoder {
                 fidelity: format.fidelity(),
             });
         } else if self.format != Some(format)
-            && !(matches!(self.format, Some(TapFormat::EnvoyProtoLengthDelimited)) && format == TapFormat::EnvoyJson)
+            && !(matches!(self.format, Some(TapFormat::EnvoyProtoLengthDelimited))
+                && format == TapFormat::EnvoyJson)
         {
-            self.events.push_back(TapEvent::Diagnostic(Diagnostic::warning(
-                Layer::Tap,
-                "tap.mixed_formats",
-                format!("the input mixes tap formats ({:?} after {:?}); both are decoded", format, self.format),
-            )));
+            self.events
+                .push_back(TapEvent::Diagnostic(Diagnostic::warning(
+                    Layer::Tap,
+                    "tap.mixed_formats",
+                    format!(
+                        "the input mixes tap formats ({:?} after {:?}); both are decoded",
+                        format, self.format
+                    ),
+                )));
         }
     }
 
@@ -205,7 +221,12 @@ impl TapDecoder {
                     match serde_json::from_slice::<serde_json::Value>(&o.bytes) {
                         Ok(v) => self.handle_value(&v, index, o.offset, None),
                         Err(e) => self.events.push_back(TapEvent::Diagnostic(
-                            Diagnostic::error(Layer::Tap, "tap.bad_json", format!("object {index} is not valid JSON: {e}")).at(o.offset),
+                            Diagnostic::error(
+                                Layer::Tap,
+                                "tap.bad_json",
+                                format!("object {index} is not valid JSON: {e}"),
+                            )
+                            .at(o.offset),
                         )),
                     }
                 }
@@ -213,7 +234,13 @@ impl TapDecoder {
         }
     }
 
-    fn handle_value(&mut self, v: &serde_json::Value, index: u64, offset: u64, binary: Option<TapFormat>) {
+    fn handle_value(
+        &mut self,
+        v: &serde_json::Value,
+        index: u64,
+        offset: u64,
+        binary: Option<TapFormat>,
+    ) {
         let mut out = Vec::new();
         if let Some(f) = linkerd::classify(v) {
             self.announce(f);
@@ -226,7 +253,9 @@ impl TapDecoder {
                 Diagnostic::warning(
                     Layer::Tap,
                     "tap.unknown_object",
-                    format!("object {index} is neither a Linkerd tap event nor an Envoy trace; skipped"),
+                    format!(
+                        "object {index} is neither a Linkerd tap event nor an Envoy trace; skipped"
+                    ),
                 )
                 .at(offset),
             ));
@@ -249,15 +278,28 @@ impl TapDecoder {
                                     Diagnostic::info(
                                         Layer::Tap,
                                         "tap.unknown_fields",
-                                        format!("trace {index} has fields h2lens does not read: {}", unknown.join(", ")),
+                                        format!(
+                                            "trace {index} has fields h2lens does not read: {}",
+                                            unknown.join(", ")
+                                        ),
                                     )
                                     .at(offset),
                                 ));
                             }
-                            self.handle_value(&v, index, offset, Some(TapFormat::EnvoyProtoLengthDelimited));
+                            self.handle_value(
+                                &v,
+                                index,
+                                offset,
+                                Some(TapFormat::EnvoyProtoLengthDelimited),
+                            );
                         }
                         Err(why) => self.events.push_back(TapEvent::Diagnostic(
-                            Diagnostic::error(Layer::Tap, "tap.bad_trace", format!("binary trace {index}: {why}")).at(offset),
+                            Diagnostic::error(
+                                Layer::Tap,
+                                "tap.bad_trace",
+                                format!("binary trace {index}: {why}"),
+                            )
+                            .at(offset),
                         )),
                     }
                 }
@@ -335,7 +377,8 @@ impl BinaryReader {
             let (head, rest) = bytes.split_at(take);
             let room = (self.max as usize).saturating_sub(self.buf.len());
             let keep = head.len().min(room);
-            self.buf.extend_from_slice(head.get(..keep).unwrap_or_default());
+            self.buf
+                .extend_from_slice(head.get(..keep).unwrap_or_default());
             self.skipped += (head.len() - keep) as u64;
             self.offset += take as u64;
             bytes = rest;

@@ -131,8 +131,9 @@ pub struct TapExchange {
     pub response_trailers: Option<Vec<Header>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_body: Option<TapBody>,
-    /// `grpcStatusCode` (Linkerd: 0 also for non-gRPC responses) or the
-    /// `grpc-status` trailer (Envoy).
+    /// `grpcStatusCode` (Linkerd: the CLI prints 0 also for non-gRPC
+    /// responses, so 0 there may mean "not gRPC"; `None` after a reset) or
+    /// the `grpc-status` trailer (Envoy).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grpc_status: Option<u32>,
     /// HTTP/2 error code of a reset stream (Linkerd `resetErrorCode`).
@@ -301,7 +302,10 @@ pub struct SocketTraceInfo {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TapEvent {
     /// The input format, once, before anything else it produces.
-    Format { format: TapFormat, fidelity: Fidelity },
+    Format {
+        format: TapFormat,
+        fidelity: Fidelity,
+    },
     /// A joined exchange (emitted when complete, or at `finish` when not).
     Exchange(Box<TapExchange>),
     /// Raw bytes of a tapped connection, for the HTTP/2 connection decoder.

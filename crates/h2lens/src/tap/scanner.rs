@@ -188,7 +188,9 @@ mod tests {
         s.finish(&mut out);
         out.into_iter()
             .map(|i| match i {
-                ScanItem::Object(o) => format!("{}:{}", o.offset, String::from_utf8(o.bytes).unwrap()),
+                ScanItem::Object(o) => {
+                    format!("{}:{}", o.offset, String::from_utf8(o.bytes).unwrap())
+                }
                 ScanItem::Diagnostic(d) => format!("{}@{}", d.code, d.offset.unwrap()),
             })
             .collect()
