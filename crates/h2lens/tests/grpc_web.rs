@@ -36,8 +36,7 @@ fn stream7() -> (Vec<Vec<u8>>, Vec<(String, String)>) {
         .collect();
     let block = jsonl("grpc_python.headers.jsonl")
         .into_iter()
-        .filter(|b| b["stream_id"] == 7 && b["end_stream"] == true)
-        .next_back()
+        .rfind(|b| b["stream_id"] == 7 && b["end_stream"] == true)
         .unwrap();
     let trailers = block["headers"]
         .as_array()
@@ -53,7 +52,10 @@ fn stream7() -> (Vec<Vec<u8>>, Vec<(String, String)>) {
     (data, trailers)
 }
 
-fn web_body() -> (Vec<Vec<u8>>, Vec<u8>, Vec<(String, String)>) {
+/// (message frames, trailers frame, trailers)
+type WebBody = (Vec<Vec<u8>>, Vec<u8>, Vec<(String, String)>);
+
+fn web_body() -> WebBody {
     let (frames, trailers) = stream7();
     let block: String = trailers
         .iter()

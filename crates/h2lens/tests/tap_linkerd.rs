@@ -139,14 +139,14 @@ fn cli_json_headers_statuses_and_timings_match_the_corpus() {
         if h2 == 1 {
             // The fixture adds one non-UTF-8 header (valueBin).
             assert_eq!(
-                got.remove(&b"x-legacy".to_vec()).unwrap(),
+                got.remove(b"x-legacy".as_slice()).unwrap(),
                 [b"caf\xe9".to_vec()]
             );
         }
         let mut want = by_name(&corpus_block(h2, true));
         // Through a proxy, -bin values are base64 text, not true-binary.
-        let bin = want.remove(&b"x-actor-context-bin".to_vec()).unwrap();
-        let got_bin = got.remove(&b"x-actor-context-bin".to_vec()).unwrap();
+        let bin = want.remove(b"x-actor-context-bin".as_slice()).unwrap();
+        let got_bin = got.remove(b"x-actor-context-bin".as_slice()).unwrap();
         assert_eq!(
             bin,
             [vec![0x00, 0x00, 0x01, 0x02, 0xfe, 0xff, 0x80, 0x7f, 0x0a]]

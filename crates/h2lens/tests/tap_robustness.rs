@@ -78,3 +78,23 @@ proptest! {
         run(input, &cuts, &GrpcLimits::default());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// Hostile scalar values in the places the decoders read numbers,
+    /// durations, timestamps and base64 from.
+    #[test]
+    fn hostile_field_values(ts in "[0-9TZ:+.\\-]{0,40}", dur in "[0-9.s]{0,30}", num in "[0-9]{0,30}", b64 in "[A-Za-z0-9+/=_\\-]{0,20}") {
+        let linkerd = format!(
+            r#"{{"source":{{"ip":{{"ipv4":"{num}"}},"port":"{num}"}},"http":{{"responseEnd":{{"id":{{"base":"{num}","stream":"{num}"}},"sinceRequestInit":"{dur}","sinceResponseInit":{{"seconds":"{num}","nanos":"{num}"}},"responseBytes":"{num}","eos":{{"resetErrorCode":"{num}"}},"trailers":{{"headers":[{{"name":"a","valueBin":"{b64}"}}]}}}}}}}}"#
+        );
+        let envoy = format!(
+            r#"{{"socket_streamed_trace_segment":{{"trace_id":"{num}","event":{{"timestamp":"{ts}","seq_num":"{num}","read":{{"data":{{"as_bytes":"{b64}"}}}}}}}}}}"#
+        );
+        for input in [linkerd, envoy] {
+            let whole = run(input.as_bytes(), &[usize::MAX], &GrpcLimits::default());
+            prop_assert_eq!(run(input.as_bytes(), &[3], &GrpcLimits::default()), whole);
+        }
+    }
+}

@@ -360,7 +360,7 @@ impl MessageReader {
         let web = matches!(self.framing, Framing::GrpcWeb | Framing::GrpcWebText);
         if web && p.flags & FLAG_WEB_TRAILERS != 0 {
             self.trailers_seen = true;
-            let (fields, mut parse_diags) = parse_web_trailers(&p.kept, p.start + 5);
+            let (fields, mut parse_diags) = parse_web_trailers(&p.kept, p.start.saturating_add(5));
             diagnostics.append(&mut parse_diags);
             if p.flags & !FLAG_WEB_TRAILERS != 0 {
                 diagnostics.push(
@@ -490,7 +490,7 @@ fn parse_web_trailers(block: &[u8], base: u64) -> (Vec<Header>, Vec<Diagnostic>)
                             "grpc.web_trailer_bare_lf",
                             "a gRPC-Web trailer line ends with LF instead of CRLF",
                         )
-                        .at(base + line_start as u64),
+                        .at(base.saturating_add(line_start as u64)),
                     );
                 }
                 raw_line
@@ -515,7 +515,7 @@ fn parse_web_trailers(block: &[u8], base: u64) -> (Vec<Header>, Vec<Diagnostic>)
                                 crate::octets::display_bytes(name)
                             ),
                         )
-                        .at(base + line_start as u64)
+                        .at(base.saturating_add(line_start as u64))
                         .rfc("gRPC-Web PROTOCOL-WEB.md"),
                     );
                 }
@@ -530,7 +530,7 @@ fn parse_web_trailers(block: &[u8], base: u64) -> (Vec<Header>, Vec<Diagnostic>)
                         crate::octets::display_bytes(line)
                     ),
                 )
-                .at(base + line_start as u64),
+                .at(base.saturating_add(line_start as u64)),
             ),
         }
     }

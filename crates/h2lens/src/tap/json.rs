@@ -102,8 +102,10 @@ pub(crate) fn timestamp(v: &Value) -> Option<Timestamp> {
     }
 }
 
-fn digits(s: &str) -> Option<i64> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+/// A field of 1 to `max` ASCII digits (RFC 3339 fields are fixed width;
+/// the bound also keeps the arithmetic below from overflowing).
+fn digits(s: &str, max: usize) -> Option<i64> {
+    if s.is_empty() || s.len() > max || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     s.parse().ok()
@@ -112,7 +114,11 @@ fn digits(s: &str) -> Option<i64> {
 pub(crate) fn rfc3339(s: &str) -> Option<Timestamp> {
     let (date, time) = s.split_once(['T', 't', ' '])?;
     let mut d = date.splitn(3, '-');
-    let (y, m, day) = (digits(d.next()?)?, digits(d.next()?)?, digits(d.next()?)?);
+    let (y, m, day) = (
+        digits(d.next()?, 4)?,
+        digits(d.next()?, 2)?,
+        digits(d.next()?, 2)?,
+    );
     // Split off the zone: Z, +hh:mm or -hh:mm.
     let (clock, offset_secs) = if let Some(c) = time.strip_suffix(['Z', 'z']) {
         (c, 0)
@@ -121,16 +127,20 @@ pub(crate) fn rfc3339(s: &str) -> Option<Timestamp> {
         let (c, zone) = time.split_at(at);
         let sign = if zone.starts_with('-') { -1 } else { 1 };
         let (hh, mm) = zone.get(1..)?.split_once(':')?;
-        (c, sign * (digits(hh)? * 3600 + digits(mm)? * 60))
+        (c, sign * (digits(hh, 2)? * 3600 + digits(mm, 2)? * 60))
     };
     let (hms, frac) = clock.split_once('.').unwrap_or((clock, ""));
     let mut t = hms.splitn(3, ':');
-    let (hh, mi, ss) = (digits(t.next()?)?, digits(t.next()?)?, digits(t.next()?)?);
+    let (hh, mi, ss) = (
+        digits(t.next()?, 2)?,
+        digits(t.next()?, 2)?,
+        digits(t.next()?, 2)?,
+    );
     if !(1..=12).contains(&m) || !(1..=31).contains(&day) || hh > 23 || mi > 59 || ss > 60 {
         return None;
     }
     let frac = frac.get(..frac.len().min(9))?;
-    let mut nanos = if frac.is_empty() { 0 } else { digits(frac)? };
+    let mut nanos = if frac.is_empty() { 0 } else { digits(frac, 9)? };
     for _ in frac.len()..9 {
         nanos *= 10;
     }
@@ -182,5 +192,7 @@ mod tests {
         );
         assert_eq!(rfc3339("1970-01-01T00:00:00Z"), Some(Timestamp(0)));
         assert_eq!(rfc3339("2026-13-10T13:01:30Z"), None);
+        assert_eq!(rfc3339("99999999999999999-01-01T00:00:00Z"), None);
+        assert_eq!(rfc3339("2026-01-01T00:00:00+99999999999:00"), None);
     }
 }
