@@ -316,3 +316,26 @@ fn ipv6_and_unregistered_method_in_websocket_frames() {
     assert_eq!(x.method.as_ref().unwrap().as_bytes(), b"PURGE");
     assert_eq!(x.missing, ["responseInit", "responseEnd"]);
 }
+
+#[test]
+fn open_exchange_limit_gives_up_the_oldest() {
+    let limits = GrpcLimits {
+        max_tap_open_exchanges: 1,
+        ..GrpcLimits::default()
+    };
+    let p = parse(&read("tap", "linkerd_tap.json"), &limits);
+    // Same events; exchanges interleave, so some are given up early and
+    // their later events start new (incomplete) exchanges. Nothing is lost:
+    // every requestInit of the full run is still there.
+    let full = parse(&read("tap", "linkerd_tap.json"), &GrpcLimits::default());
+    let inits = |xs: &[TapExchange]| xs.iter().filter(|x| x.path.is_some()).count();
+    assert_eq!(inits(&p.exchanges), inits(&full.exchanges));
+    let given_up = p
+        .exchanges
+        .iter()
+        .flat_map(|x| &x.diagnostics)
+        .filter(|d| d.message.contains("too many open exchanges"))
+        .count();
+    assert!(given_up > 0);
+    assert!(p.exchanges.len() > full.exchanges.len());
+}

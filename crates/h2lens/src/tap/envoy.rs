@@ -6,7 +6,7 @@
 //! common}.proto`; older Envoys lack `seq_num`, per-event `connection` and
 //! `events` batches, and all of those are optional here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde_json::Value;
 
@@ -41,6 +41,8 @@ struct Streamed {
 /// State across trace objects.
 pub(crate) struct EnvoyState {
     streamed: BTreeMap<String, Streamed>,
+    /// (first object, trace id) in arrival order, for evicting the oldest.
+    order: VecDeque<(u64, String)>,
     /// Events seen per socket trace id (for `SocketChunk::index`).
     socket_events: BTreeMap<String, u64>,
     socket_connections: BTreeMap<String, SocketConnection>,
@@ -51,6 +53,7 @@ impl EnvoyState {
     pub(crate) fn new(max_pending: u32) -> Self {
         EnvoyState {
             streamed: BTreeMap::new(),
+            order: VecDeque::new(),
             socket_events: BTreeMap::new(),
             socket_connections: BTreeMap::new(),
             max_pending: max_pending as usize,
@@ -160,16 +163,28 @@ impl EnvoyState {
 
     fn streamed_segment(&mut self, t: &Value, object: u64, offset: u64, out: &mut Vec<TapEvent>) {
         let id = trace_id(t);
-        if !self.streamed.contains_key(&id) && self.streamed.len() >= self.max_pending {
-            if let Some(oldest) = self
-                .streamed
-                .iter()
-                .min_by_key(|(_, s)| s.exchange.first_object)
-                .map(|(k, _)| k.clone())
-            {
-                if let Some(s) = self.streamed.remove(&oldest) {
-                    out.push(finish_streamed(s));
+        if !self.streamed.contains_key(&id) {
+            if self.streamed.len() >= self.max_pending {
+                while let Some((first, old)) = self.order.pop_front() {
+                    if self
+                        .streamed
+                        .get(&old)
+                        .is_some_and(|s| s.exchange.first_object == first)
+                    {
+                        if let Some(s) = self.streamed.remove(&old) {
+                            out.push(finish_streamed(s));
+                        }
+                        break;
+                    }
                 }
+            }
+            self.order.push_back((object, id.clone()));
+            if self.order.len() > 2 * self.streamed.len() + 64 {
+                let open = &self.streamed;
+                self.order.retain(|(first, id)| {
+                    open.get(id)
+                        .is_some_and(|s| s.exchange.first_object == *first)
+                });
             }
         }
         let s = self.streamed.entry(id.clone()).or_insert_with(|| Streamed {
@@ -221,6 +236,7 @@ impl EnvoyState {
     }
 
     pub(crate) fn finish(&mut self, out: &mut Vec<TapEvent>) {
+        self.order.clear();
         let mut rest: Vec<Streamed> = std::mem::take(&mut self.streamed).into_values().collect();
         rest.sort_by_key(|s| s.exchange.first_object);
         for s in rest {

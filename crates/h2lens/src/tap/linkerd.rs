@@ -2,7 +2,7 @@
 //! WebSocket frames (protobuf JSON of `viz.tap.TapEvent`), joined into
 //! exchanges by id (`base` of the tap request + `stream`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde_json::Value;
 
@@ -39,6 +39,9 @@ struct Pending {
 /// Joins the three events of each request.
 pub(crate) struct LinkerdJoiner {
     pending: BTreeMap<String, Pending>,
+    /// (first object, id) in arrival order, to find the oldest open
+    /// exchange in O(1) amortised; stale entries are skipped.
+    order: VecDeque<(u64, String)>,
     max_pending: usize,
 }
 
@@ -46,6 +49,7 @@ impl LinkerdJoiner {
     pub(crate) fn new(max_pending: u32) -> Self {
         LinkerdJoiner {
             pending: BTreeMap::new(),
+            order: VecDeque::new(),
             max_pending: max_pending as usize,
         }
     }
@@ -70,17 +74,31 @@ impl LinkerdJoiner {
         let Some(id) = ev.get("id").and_then(event_id) else {
             return bad(out, offset, "the event has no usable id {base, stream}");
         };
-        if !self.pending.contains_key(&id) && self.pending.len() >= self.max_pending {
-            // Flush the oldest to bound memory; it is reported incomplete.
-            if let Some(oldest) = self
-                .pending
-                .iter()
-                .min_by_key(|(_, p)| p.exchange.first_object)
-                .map(|(k, _)| k.clone())
-            {
-                if let Some(p) = self.pending.remove(&oldest) {
-                    out.push(finish_exchange(p, true));
+        if !self.pending.contains_key(&id) {
+            if self.pending.len() >= self.max_pending {
+                // Give up the oldest to bound memory; it is reported incomplete.
+                while let Some((first, old)) = self.order.pop_front() {
+                    if self
+                        .pending
+                        .get(&old)
+                        .is_some_and(|p| p.exchange.first_object == first)
+                    {
+                        if let Some(p) = self.pending.remove(&old) {
+                            out.push(finish_exchange(p, true));
+                        }
+                        break;
+                    }
                 }
+            }
+            self.order.push_back((object, id.clone()));
+            if self.order.len() > 2 * self.pending.len() + 64 {
+                // Drop entries of exchanges already finished.
+                let pending = &self.pending;
+                self.order.retain(|(first, id)| {
+                    pending
+                        .get(id)
+                        .is_some_and(|p| p.exchange.first_object == *first)
+                });
             }
         }
         let entry = self.pending.entry(id.clone()).or_insert_with(|| Pending {
@@ -155,6 +173,7 @@ impl LinkerdJoiner {
 
     /// End of input: every exchange still waiting, in order of appearance.
     pub(crate) fn finish(&mut self, out: &mut Vec<TapEvent>) {
+        self.order.clear();
         let mut rest: Vec<Pending> = std::mem::take(&mut self.pending).into_values().collect();
         rest.sort_by_key(|p| p.exchange.first_object);
         for p in rest {
