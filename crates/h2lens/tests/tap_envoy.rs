@@ -279,3 +279,45 @@ fn older_and_newer_envoy_fields() {
     assert!(!x.complete);
     assert_eq!(x.missing, ["response"]);
 }
+
+#[test]
+fn tap_exchanges_feed_the_grpc_call_summary() {
+    use h2lens::grpc::call::StatusSource;
+    use h2lens::grpc::{summarize, CallOptions, StatusCode};
+    use h2lens::protobuf::Schema;
+    let schema = Schema::from_protoset(&read("grpc", "payments.protoset")).unwrap();
+    let opts = CallOptions {
+        schema: Some(&schema),
+        ..Default::default()
+    };
+    // Envoy buffered: bodies are there, so messages decode by the schema.
+    let p = tap("envoy_http_buffered.json");
+    let call = summarize(&p.exchanges[0].call_input(), &opts);
+    assert_eq!(call.status, Some(StatusCode::OK));
+    assert_eq!(
+        call.request_messages[0].decoded.as_ref().unwrap().json,
+        serde_json::json!({"paymentId": "pay-0"})
+    );
+    assert_eq!(call.response_messages.len(), 1);
+    let denied = summarize(&p.exchanges[1].call_input(), &opts);
+    assert!(denied.trailers_only);
+    assert_eq!(denied.status, Some(StatusCode::PERMISSION_DENIED));
+    assert_eq!(denied.status_source, Some(StatusSource::TrailersOnly));
+    assert_eq!(
+        denied.message.unwrap().display,
+        "actor actor2 lacks scope payments:write (100% denied) \u{2013} caf\u{e9} \u{2713}"
+    );
+    // Linkerd: no bodies, but headers, status and timing.
+    let l = tap("linkerd_tap.json");
+    let dl = l.exchanges.iter().find(|x| x.id == "2913764087:5").unwrap();
+    let call = summarize(&dl.call_input(), &opts);
+    assert_eq!(call.status, Some(StatusCode::DEADLINE_EXCEEDED));
+    assert!(call.trailers_only);
+    let d = call.deadline.unwrap();
+    assert_eq!(
+        (d.timeout_ns, d.elapsed_ns, d.exceeded),
+        (301_000_000, 301_960_000, true)
+    );
+    let md = &call.request_metadata;
+    assert_eq!(md.get(b"actorscopes").unwrap().values.len(), 3);
+}

@@ -314,3 +314,51 @@ pub enum TapEvent {
     SocketInfo(SocketTraceInfo),
     Diagnostic(Diagnostic),
 }
+
+impl TapExchange {
+    /// The exchange as input for the gRPC call summary
+    /// ([`crate::grpc::summarize`]).
+    ///
+    /// What a tap cannot say is left out rather than guessed: bodies exist
+    /// only in Envoy traces; a Linkerd `resetErrorCode` does not say which
+    /// side reset, so no [`crate::grpc::Reset`] is made from it (see
+    /// `reset_code`); true-binary metadata never passes a proxy's decoded
+    /// view. A response whose headers carry `grpc-status` and that has no
+    /// trailers is taken as Trailers-Only. Times: the request starts at 0
+    /// and ends at `response_end_ns`, so durations and deadlines work.
+    pub fn call_input(&self) -> crate::grpc::CallInput {
+        use crate::grpc::headers::first_value;
+        use crate::grpc::{BodyChunk, CallInput};
+        let has_status = first_value(&self.response_headers, b"grpc-status").is_some();
+        let trailers = self.response_trailers.clone().filter(|t| !t.is_empty());
+        let trailers_only = has_status && trailers.is_none();
+        let body = |b: &Option<TapBody>| {
+            b.iter()
+                .map(|b| BodyChunk {
+                    bytes: b.bytes.0.clone(),
+                    time: None,
+                })
+                .collect()
+        };
+        CallInput {
+            stream_id: None,
+            request_headers: self.request_headers.clone(),
+            request_trailers: self.request_trailers.clone(),
+            request_body: body(&self.request_body),
+            request_end_stream: self.complete,
+            informational: Vec::new(),
+            response_headers: (!self.response_headers.is_empty())
+                .then(|| self.response_headers.clone()),
+            response_headers_end_stream: trailers_only,
+            response_body: body(&self.response_body),
+            response_end_stream: self.complete || trailers.is_some(),
+            response_trailers: if trailers_only { None } else { trailers },
+            reset: None,
+            start: self.response_end_ns.map(|_| Timestamp(0)),
+            end: self
+                .response_end_ns
+                .map(|ns| Timestamp(i64::try_from(ns).unwrap_or(i64::MAX))),
+            true_binary: false,
+        }
+    }
+}
