@@ -192,8 +192,10 @@ fn entry(c: &CollectedExchange) -> Entry {
     let request_type = header(&c.request_headers, "content-type")
         .map(|h| h.value.display().into_owned())
         .unwrap_or_default();
-    let post_data = (!c.request_body.is_empty()).then(|| {
-        let (text, encoding) = body_text(&c.request_body);
+    let request_body = c.request_body_bytes();
+    let response_body = c.response_body_bytes();
+    let post_data = (!request_body.is_empty()).then(|| {
+        let (text, encoding) = body_text(&request_body);
         PostData {
             mime_type: request_type,
             text,
@@ -203,10 +205,10 @@ fn entry(c: &CollectedExchange) -> Entry {
     let response_type = header(&c.response_headers, "content-type")
         .map(|h| h.value.display().into_owned())
         .unwrap_or_default();
-    let (text, encoding) = if c.response_body.is_empty() {
+    let (text, encoding) = if response_body.is_empty() {
         (None, None)
     } else {
-        let (t, e) = body_text(&c.response_body);
+        let (t, e) = body_text(&response_body);
         (Some(t), e)
     };
     let first_response = ex

@@ -24,7 +24,10 @@ pub mod status;
 pub mod timeout;
 mod web_text;
 
-pub use call::{summarize, BodyChunk, CallInput, CallOptions, GrpcCall, Reset};
+pub use call::{
+    summarize, BodyChunk, CallInput, CallMessage, CallOptions, DeadlineCheck, GrpcCall, Reset,
+    ResetSummary, StatusSource,
+};
 pub use content_type::{classify_content_type, ContentType, Framing};
 pub use encoding::Encoding;
 pub use headers::{Header, HeaderPair};

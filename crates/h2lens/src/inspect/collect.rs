@@ -7,9 +7,11 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::conn::{BlockRole, ConnEvent, Exchange};
+use crate::frame::SettingId;
+use crate::grpc::{BodyChunk, CallInput};
 use crate::hpack::Field;
 use crate::octets::Octets;
-use crate::time::Direction;
+use crate::time::{Direction, PerDir};
 
 use super::{Event, EventKind};
 
@@ -40,14 +42,77 @@ pub struct CollectedExchange {
     pub response_headers: Vec<Header>,
     pub request_trailers: Vec<Header>,
     pub response_trailers: Vec<Header>,
-    /// DATA payloads each way, when the events carried them.
+    /// DATA payloads each way with their arrival times, when the events
+    /// carried them.
     #[serde(skip)]
-    pub request_body: Vec<u8>,
+    pub request_body: Vec<BodyChunk>,
     #[serde(skip)]
-    pub response_body: Vec<u8>,
+    pub response_body: Vec<BodyChunk>,
+    /// The response HEADERS carried END_STREAM (a Trailers-Only response
+    /// when it also has `grpc-status`).
+    pub response_headers_end_stream: bool,
+    /// Both peers announced gRPC true-binary metadata (SETTINGS 0xfe03).
+    pub true_binary: bool,
     /// A header value may be wrong or unknown (mid-connection or after a
     /// gap).
     pub uncertain: bool,
+}
+
+impl CollectedExchange {
+    pub fn request_body_bytes(&self) -> Vec<u8> {
+        self.request_body
+            .iter()
+            .flat_map(|c| c.bytes.iter().copied())
+            .collect()
+    }
+
+    pub fn response_body_bytes(&self) -> Vec<u8> {
+        self.response_body
+            .iter()
+            .flat_map(|c| c.bytes.iter().copied())
+            .collect()
+    }
+
+    /// Whether the request's content-type is gRPC or gRPC-Web.
+    pub fn is_grpc(&self) -> bool {
+        self.request_headers.iter().any(|h| {
+            h.name.as_bytes() == b"content-type"
+                && crate::grpc::classify_content_type(h.value.as_bytes()).is_some()
+        })
+    }
+
+    /// The exchange as input for [`crate::grpc::summarize`].
+    pub fn call_input(&self) -> CallInput {
+        let list = |headers: &[Header]| -> Vec<crate::grpc::Header> {
+            headers
+                .iter()
+                .map(|h| (h.name.clone(), h.value.clone()))
+                .collect()
+        };
+        let some = |headers: &[Header]| (!headers.is_empty()).then(|| list(headers));
+        let ex = &self.exchange;
+        CallInput {
+            stream_id: Some(ex.stream_id),
+            request_headers: list(&self.request_headers),
+            request_trailers: some(&self.request_trailers),
+            request_body: self.request_body.clone(),
+            request_end_stream: ex.request_end.is_some(),
+            informational: self.informational.iter().map(|h| list(h)).collect(),
+            response_headers: some(&self.response_headers),
+            response_headers_end_stream: self.response_headers_end_stream,
+            response_body: self.response_body.clone(),
+            response_trailers: some(&self.response_trailers),
+            response_end_stream: ex.response_end.is_some(),
+            reset: ex.reset.as_ref().map(|r| crate::grpc::Reset {
+                code: r.error_code.0,
+                by: r.by,
+                time: Some(r.origin.ts),
+            }),
+            start: ex.start,
+            end: ex.end,
+            true_binary: self.true_binary,
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -57,8 +122,11 @@ struct Partial {
     response_headers: Vec<Header>,
     request_trailers: Vec<Header>,
     response_trailers: Vec<Header>,
-    request_body: Vec<u8>,
-    response_body: Vec<u8>,
+    request_body: Vec<BodyChunk>,
+    response_body: Vec<BodyChunk>,
+    request_body_len: usize,
+    response_body_len: usize,
+    response_headers_end_stream: bool,
     uncertain: bool,
 }
 
@@ -67,6 +135,8 @@ struct Partial {
 #[derive(Debug, Default)]
 pub struct Collector {
     partial: HashMap<(u32, u32), Partial>,
+    /// Per connection: which sides announced true-binary metadata.
+    true_binary: HashMap<u32, PerDir<bool>>,
     /// Keep DATA payloads (when events carry them).
     pub keep_bodies: bool,
     /// Bodies are kept up to this many bytes per direction.
@@ -77,6 +147,7 @@ impl Collector {
     pub fn new(keep_bodies: bool, max_body: usize) -> Collector {
         Collector {
             partial: HashMap::new(),
+            true_binary: HashMap::new(),
             keep_bodies,
             max_body,
         }
@@ -99,7 +170,10 @@ impl Collector {
                 match block.role {
                     BlockRole::Request | BlockRole::PushRequest => p.request_headers = headers,
                     BlockRole::Informational => p.informational.push(headers),
-                    BlockRole::Response => p.response_headers = headers,
+                    BlockRole::Response => {
+                        p.response_headers = headers;
+                        p.response_headers_end_stream = block.end_stream;
+                    }
                     BlockRole::RequestTrailers => p.request_trailers = headers,
                     BlockRole::ResponseTrailers | BlockRole::Unknown => {
                         p.response_trailers = headers
@@ -126,13 +200,30 @@ impl Collector {
                         .partial
                         .entry((conn, frame.header.stream_id))
                         .or_default();
-                    let body = match frame.dir {
-                        Direction::ClientToServer => &mut p.request_body,
-                        Direction::ServerToClient => &mut p.response_body,
+                    let (body, len) = match frame.dir {
+                        Direction::ClientToServer => (&mut p.request_body, &mut p.request_body_len),
+                        Direction::ServerToClient => {
+                            (&mut p.response_body, &mut p.response_body_len)
+                        }
                     };
-                    let room = self.max_body.saturating_sub(body.len());
+                    let room = self.max_body.saturating_sub(*len);
                     let take = data.as_bytes().get(..room.min(data.len())).unwrap_or(&[]);
-                    body.extend_from_slice(take);
+                    *len += take.len();
+                    body.push(BodyChunk {
+                        bytes: take.to_vec(),
+                        time: Some(frame.ts),
+                    });
+                }
+                None
+            }
+            ConnEvent::Settings(settings) => {
+                let flag = settings
+                    .settings
+                    .iter()
+                    .rev()
+                    .find(|s| s.id == SettingId::GRPC_ALLOW_TRUE_BINARY_METADATA);
+                if let Some(s) = flag {
+                    self.true_binary.entry(conn).or_default()[settings.sender] = s.value != 0;
                 }
                 None
             }
@@ -143,7 +234,7 @@ impl Collector {
                     .unwrap_or_default();
                 Some(CollectedExchange {
                     conn,
-                    exchange: ex.clone(),
+                    exchange: (**ex).clone(),
                     request_headers: p.request_headers,
                     informational: p.informational,
                     response_headers: p.response_headers,
@@ -151,6 +242,11 @@ impl Collector {
                     response_trailers: p.response_trailers,
                     request_body: p.request_body,
                     response_body: p.response_body,
+                    response_headers_end_stream: p.response_headers_end_stream,
+                    true_binary: self
+                        .true_binary
+                        .get(&conn)
+                        .is_some_and(|t| t.client_to_server && t.server_to_client),
                     uncertain: p.uncertain,
                 })
             }

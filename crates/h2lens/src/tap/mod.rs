@@ -93,6 +93,15 @@ enum Mode {
     Binary(BinaryReader),
 }
 
+impl std::fmt::Debug for TapDecoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TapDecoder")
+            .field("format", &self.format)
+            .field("objects", &self.objects)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Sans-IO tap decoder: any of the formats, detected from the input.
 pub struct TapDecoder {
     mode: Mode,
