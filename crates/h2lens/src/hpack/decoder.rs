@@ -181,7 +181,12 @@ impl Decoder {
     pub fn decode(&mut self, block: &[u8]) -> HeaderBlock {
         let number = self.blocks;
         let table_state = self.state.clone();
-        let mut sink = Explain::default();
+        // Every field takes at least one byte; most blocks carry a dozen.
+        let mut sink = Explain {
+            fields: Vec::with_capacity(block.len().min(16)),
+            events: Vec::new(),
+            diagnostics: Vec::new(),
+        };
         let error = self.run(block, &mut sink).err();
         HeaderBlock {
             block: number,
@@ -555,19 +560,24 @@ fn read_string<'a>(
         }
         return Ok((raw, false, n + len as usize));
     }
-    scratch.clear();
-    huffman::decode(raw, scratch).map_err(|e| match e {
+    // The scratch buffer only grows (to 1.6 times the longest string seen,
+    // bounded by the block), so it is not cleared per string.
+    let need = huffman::max_decoded_len(raw.len());
+    if scratch.len() < need {
+        scratch.resize(need, 0);
+    }
+    let decoded = huffman::decode_into(raw, scratch).map_err(|e| match e {
         HuffmanError::Eos => DecodeErrorKind::HuffmanEos,
         HuffmanError::PaddingTooLong => DecodeErrorKind::HuffmanPaddingTooLong,
         HuffmanError::PaddingNotOnes => DecodeErrorKind::HuffmanPaddingNotOnes,
     })?;
-    if scratch.len() > max_len as usize {
+    if decoded > max_len as usize {
         return Err(DecodeErrorKind::StringTooLong {
-            len: u32::try_from(scratch.len()).unwrap_or(u32::MAX),
+            len: u32::try_from(decoded).unwrap_or(u32::MAX),
             limit: max_len,
         });
     }
-    Ok((scratch.as_slice(), true, n + len as usize))
+    Ok((scratch.get(..decoded).unwrap_or_default(), true, n + len as usize))
 }
 
 /// How one field was encoded, for sinks that explain.
@@ -590,7 +600,6 @@ pub(crate) trait Sink {
 }
 
 /// Records everything, for [`Decoder::decode`].
-#[derive(Default)]
 struct Explain {
     fields: Vec<Field>,
     events: Vec<TableEvent>,

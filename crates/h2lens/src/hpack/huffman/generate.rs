@@ -6,9 +6,10 @@
 //!
 //! The decode tables are:
 //! * `DECODE`: indexed by the next 12 input bits. Each entry holds up to two
-//!   whole symbols whose codes fit in those 12 bits (`SYM1 | SYM2 << 8 |
-//!   LEN1 << 16 | LEN12 << 20 | TWO << 24`), or `0` when the next code is
-//!   longer than 12 bits.
+//!   whole symbols whose codes fit in those 12 bits: `SYM1 | SYM2 << 8 |
+//!   BITS << 16 | LEN1 << 21 | COUNT << 26`, where `BITS` is the length of
+//!   all `COUNT` codes together and `LEN1` that of the first; `0` when the
+//!   next code is longer than 12 bits.
 //! * `LONG_*`: canonical-code tables for the codes of 13..=30 bits: a code
 //!   `c` of `n` bits is valid when `c < LONG_LIMIT[n]`, and its symbol is
 //!   `LONG_SYMBOLS[c - LONG_FIRST[n] + LONG_BASE[n]]`.
@@ -122,11 +123,11 @@ pub(crate) fn generate(codes: &[(u32, u8)]) -> String {
                     Some((s2, l2)) => {
                         s1 as u32
                             | (s2 as u32) << 8
-                            | u32::from(l1) << 16
-                            | u32::from(l1 + l2) << 20
-                            | 1 << 24
+                            | u32::from(l1 + l2) << 16
+                            | u32::from(l1) << 21
+                            | 2 << 26
                     }
-                    None => s1 as u32 | u32::from(l1) << 16,
+                    None => s1 as u32 | u32::from(l1) << 16 | u32::from(l1) << 21 | 1 << 26,
                 }
             }
         };
@@ -137,7 +138,7 @@ pub(crate) fn generate(codes: &[(u32, u8)]) -> String {
     for chunk in decode.chunks(8) {
         out.push_str("   ");
         for e in chunk {
-            write!(out, " 0x{e:07x},").unwrap();
+            write!(out, " 0x{e:08x},").unwrap();
         }
         out.push('\n');
     }

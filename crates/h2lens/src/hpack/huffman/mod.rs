@@ -27,17 +27,34 @@ pub(crate) enum HuffmanError {
 
 const EOS: u16 = 256;
 
+/// Room [`decode_into`] needs for `src_len` input bytes: one output byte
+/// per 5 input bits (the shortest code), plus one byte of slack because
+/// symbols are written two at a time.
+#[inline]
+pub(crate) fn max_decoded_len(src_len: usize) -> usize {
+    src_len / 5 * 8 + src_len % 5 * 8 / 5 + 2
+}
+
 /// Decodes `src`, appending the octets to `out`.
-///
-/// `out` grows by at most `src.len() * 8 / 5 + 1` bytes (the shortest code
-/// has 5 bits), so the output is bounded by the input.
+#[cfg(test)]
 pub(crate) fn decode(src: &[u8], out: &mut Vec<u8>) -> Result<(), HuffmanError> {
-    out.reserve(src.len() / 5 * 8 + 8);
+    let start = out.len();
+    out.resize(start + max_decoded_len(src.len()), 0);
+    let result = decode_into(src, out.get_mut(start..).unwrap_or_default());
+    out.truncate(start + *result.as_ref().unwrap_or(&0));
+    result.map(|_| ())
+}
+
+/// Decodes `src` into the start of `dst`, which must hold at least
+/// [`max_decoded_len`]`(src.len())` bytes, and returns the decoded length.
+/// (With a shorter `dst` the output is cut short, never out of bounds.)
+pub(crate) fn decode_into(src: &[u8], dst: &mut [u8]) -> Result<usize, HuffmanError> {
     // Valid bits are at the top of `acc`; bits below `nbits` are either zero
     // or the next input bits (a refill ORs the same bits again).
     let mut acc: u64 = 0;
     let mut nbits: u32 = 0;
     let mut rest = src;
+    let mut n = 0usize;
 
     // Bulk: refill 8 bytes at a time while at least 8 remain.
     while let Some(chunk) = rest.first_chunk::<8>() {
@@ -45,30 +62,32 @@ pub(crate) fn decode(src: &[u8], out: &mut Vec<u8>) -> Result<(), HuffmanError> 
         let take = (63 - nbits) >> 3;
         nbits += take * 8;
         rest = rest.get(take as usize..).unwrap_or_default();
-        // nbits >= 56: at least two 12-bit lookups, or one long code
+        // nbits >= 56 here: at least two table lookups, or one long code
         // (<= 30 bits), are available.
         while nbits >= 30 {
             let e = lookup(acc);
-            if e & 0x000f_0000 == 0 {
+            let count = e >> 26;
+            if count == 0 {
                 let (sym, len) = decode_long(acc, 30).ok_or(HuffmanError::Eos)?;
                 if sym == EOS {
                     return Err(HuffmanError::Eos);
                 }
-                out.push(sym as u8);
+                if let Some(d) = dst.get_mut(n) {
+                    *d = sym as u8;
+                }
+                n += 1;
                 acc <<= len;
                 nbits -= len;
-            } else if e & (1 << 24) != 0 {
-                out.push(e as u8);
-                out.push((e >> 8) as u8);
-                let len = (e >> 20) & 0xf;
-                acc <<= len;
-                nbits -= len;
-            } else {
-                out.push(e as u8);
-                let len = (e >> 16) & 0xf;
-                acc <<= len;
-                nbits -= len;
+                continue;
             }
+            // Write both symbol slots; only `count` of them are kept.
+            if let Some(d) = dst.get_mut(n..n + 2) {
+                d.copy_from_slice(&(e as u16).to_le_bytes());
+            }
+            n += count as usize;
+            let len = (e >> 16) & 0x1f;
+            acc <<= len;
+            nbits -= len;
         }
     }
 
@@ -84,15 +103,18 @@ pub(crate) fn decode(src: &[u8], out: &mut Vec<u8>) -> Result<(), HuffmanError> 
             rest = tail;
         }
         if nbits == 0 {
-            return Ok(());
+            return Ok(n.min(dst.len()));
         }
         let e = lookup(acc);
-        let len1 = (e >> 16) & 0xf;
-        if len1 == 0 {
+        let count = e >> 26;
+        if count == 0 {
             match decode_long(acc, nbits.min(30)) {
                 Some((EOS, _)) => return Err(HuffmanError::Eos),
                 Some((sym, len)) => {
-                    out.push(sym as u8);
+                    if let Some(d) = dst.get_mut(n) {
+                        *d = sym as u8;
+                    }
+                    n += 1;
                     acc <<= len;
                     nbits -= len;
                     continue;
@@ -100,16 +122,23 @@ pub(crate) fn decode(src: &[u8], out: &mut Vec<u8>) -> Result<(), HuffmanError> 
                 None => break,
             }
         }
+        let len1 = (e >> 21) & 0x1f;
         if len1 > nbits {
             break;
         }
-        out.push(e as u8);
-        let both = (e >> 20) & 0xf;
-        if e & (1 << 24) != 0 && both <= nbits {
-            out.push((e >> 8) as u8);
+        let both = (e >> 16) & 0x1f;
+        if both <= nbits {
+            if let Some(d) = dst.get_mut(n..n + 2) {
+                d.copy_from_slice(&(e as u16).to_le_bytes());
+            }
+            n += count as usize;
             acc <<= both;
             nbits -= both;
         } else {
+            if let Some(d) = dst.get_mut(n) {
+                *d = e as u8;
+            }
+            n += 1;
             acc <<= len1;
             nbits -= len1;
         }
@@ -123,7 +152,7 @@ pub(crate) fn decode(src: &[u8], out: &mut Vec<u8>) -> Result<(), HuffmanError> 
             Err(HuffmanError::PaddingNotOnes)
         }
     } else if ones >= nbits {
-        Ok(())
+        Ok(n.min(dst.len()))
     } else {
         Err(HuffmanError::PaddingNotOnes)
     }
