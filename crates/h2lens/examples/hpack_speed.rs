@@ -15,7 +15,10 @@ use h2lens::octets::from_hex;
 type Blocks = Vec<(Option<u32>, Vec<u8>)>;
 
 fn main() {
-    let rounds: u32 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(20);
+    let rounds: u32 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(20);
     let only = std::env::args().nth(2);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/hpack-test-case");
     let mut stories: Vec<Blocks> = Vec::new();
@@ -35,7 +38,9 @@ fn main() {
         files.sort();
         for f in files {
             let text = std::fs::read_to_string(&f).unwrap_or_default();
-            let Ok(story) = serde_json::from_str::<Story>(&text) else { continue };
+            let Ok(story) = serde_json::from_str::<Story>(&text) else {
+                continue;
+            };
             stories.push(
                 story
                     .cases
@@ -80,14 +85,24 @@ fn main() {
                 }
                 let b = d.decode(block);
                 fields += b.fields.len() as u64;
-                octets += b.fields.iter().map(|f| (f.name.len() + f.value.len()) as u64).sum::<u64>();
+                octets += b
+                    .fields
+                    .iter()
+                    .map(|f| (f.name.len() + f.value.len()) as u64)
+                    .sum::<u64>();
             }
         }
         (fields, octets)
     };
 
-    println!("corpus: {} stories, {blocks} blocks, {bytes} bytes; {rounds} rounds", stories.len());
-    for (name, f) in [("decode_fields", &run_fields as &dyn Fn() -> (u64, u64)), ("decode", &run_decode)] {
+    println!(
+        "corpus: {} stories, {blocks} blocks, {bytes} bytes; {rounds} rounds",
+        stories.len()
+    );
+    for (name, f) in [
+        ("decode_fields", &run_fields as &dyn Fn() -> (u64, u64)),
+        ("decode", &run_decode),
+    ] {
         if only.as_deref().is_some_and(|o| !name.ends_with(o)) {
             continue;
         }

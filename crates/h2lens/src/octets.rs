@@ -148,8 +148,9 @@ fn push_hex_escape(out: &mut String, b: u8) {
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 fn push_hex_byte(out: &mut String, b: u8) {
-    out.push(char::from(HEX[usize::from(b >> 4)]));
-    out.push(char::from(HEX[usize::from(b & 0x0f)]));
+    let digit = |n: u8| char::from(HEX.get(usize::from(n & 0x0f)).copied().unwrap_or(b'0'));
+    out.push(digit(b >> 4));
+    out.push(digit(b));
 }
 
 /// Lower-case hex, two digits per byte.

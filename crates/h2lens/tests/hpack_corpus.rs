@@ -58,14 +58,24 @@ fn every_story_decodes_to_the_listed_headers() {
             }
             let wire = from_hex(case.wire.as_deref().unwrap()).unwrap();
             let block = decoder.decode(&wire);
-            let where_ = format!("{folder}/{} case {i}", path.file_name().unwrap().to_string_lossy());
+            let where_ = format!(
+                "{folder}/{} case {i}",
+                path.file_name().unwrap().to_string_lossy()
+            );
             assert_eq!(block.error, None, "{where_}");
-            assert!(block.diagnostics.is_empty(), "{where_}: {:?}", block.diagnostics);
+            assert!(
+                block.diagnostics.is_empty(),
+                "{where_}: {:?}",
+                block.diagnostics
+            );
             assert_eq!(block.table_state, TableState::Synced, "{where_}");
             let got: Vec<Header> = block
                 .fields
                 .iter()
-                .map(|f| Header { name: f.name.clone(), value: f.value.clone() })
+                .map(|f| Header {
+                    name: f.name.clone(),
+                    value: f.value.clone(),
+                })
                 .collect();
             assert_eq!(got, case.headers, "{where_}");
             // Spans tile the block: each field's span starts where the
@@ -80,7 +90,10 @@ fn every_story_decodes_to_the_listed_headers() {
             fields += got.len();
         }
     }
-    assert!(cases > 20_000 && fields > 300_000, "{cases} cases, {fields} fields");
+    assert!(
+        cases > 20_000 && fields > 300_000,
+        "{cases} cases, {fields} fields"
+    );
 }
 
 #[test]
@@ -100,8 +113,11 @@ fn decode_fields_agrees_with_decode_on_the_corpus() {
             let mut got = Vec::new();
             b.decode_fields(&wire, |n, v| got.push((n.to_vec(), v.to_vec())))
                 .unwrap_or_else(|e| panic!("{folder}: {e}"));
-            let want: Vec<_> =
-                block.fields.iter().map(|f| (f.name.0.clone(), f.value.0.clone())).collect();
+            let want: Vec<_> = block
+                .fields
+                .iter()
+                .map(|f| (f.name.0.clone(), f.value.0.clone()))
+                .collect();
             assert_eq!(got, want, "{folder} {}", path.display());
             assert_eq!(a.summary(), b.summary());
         }

@@ -21,7 +21,8 @@ use h2lens::hpack::{EncoderOptions, HuffmanPolicy, IndexingPolicy};
 use h2lens::octets::{from_hex, to_hex};
 
 fn raw_data() -> Vec<Story> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/hpack-test-case/raw-data");
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/hpack-test-case/raw-data");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("vendored raw-data")
         .map(|e| e.unwrap().path())
@@ -35,14 +36,36 @@ fn raw_data() -> Vec<Story> {
         .collect()
 }
 
-/// (label, options, SETTINGS changes as (case index, size)).
-fn variants() -> Vec<(&'static str, EncoderOptions, Vec<(usize, u32)>)> {
-    let opts = |huffman, indexing| EncoderOptions { huffman, indexing, ..EncoderOptions::default() };
+/// A label, encoder options, and SETTINGS changes as (case index, size).
+type Variant = (&'static str, EncoderOptions, Vec<(usize, u32)>);
+
+fn variants() -> Vec<Variant> {
+    let opts = |huffman, indexing| EncoderOptions {
+        huffman,
+        indexing,
+        ..EncoderOptions::default()
+    };
     vec![
-        ("shorter-incremental", opts(HuffmanPolicy::Shorter, IndexingPolicy::Incremental), vec![]),
-        ("always-without", opts(HuffmanPolicy::Always, IndexingPolicy::WithoutIndexing), vec![]),
-        ("never-neverindexed", opts(HuffmanPolicy::Never, IndexingPolicy::NeverIndexed), vec![]),
-        ("always-incremental-256", opts(HuffmanPolicy::Always, IndexingPolicy::Incremental), vec![(0, 256)]),
+        (
+            "shorter-incremental",
+            opts(HuffmanPolicy::Shorter, IndexingPolicy::Incremental),
+            vec![],
+        ),
+        (
+            "always-without",
+            opts(HuffmanPolicy::Always, IndexingPolicy::WithoutIndexing),
+            vec![],
+        ),
+        (
+            "never-neverindexed",
+            opts(HuffmanPolicy::Never, IndexingPolicy::NeverIndexed),
+            vec![],
+        ),
+        (
+            "always-incremental-256",
+            opts(HuffmanPolicy::Always, IndexingPolicy::Incremental),
+            vec![(0, 256)],
+        ),
         (
             "shorter-incremental-resized",
             opts(HuffmanPolicy::Shorter, IndexingPolicy::Incremental),
@@ -75,7 +98,10 @@ fn encoded() -> Vec<(&'static str, Vec<Story>)> {
 }
 
 fn hex_headers(headers: &[Header]) -> Vec<[String; 2]> {
-    headers.iter().map(|h| [h.name.to_hex(), h.value.to_hex()]).collect()
+    headers
+        .iter()
+        .map(|h| [h.name.to_hex(), h.value.to_hex()])
+        .collect()
 }
 
 fn required() -> bool {
@@ -102,8 +128,11 @@ fn own_decoder_reads_every_variant() {
 
 #[test]
 fn python_hpack_reads_every_variant() {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hpack_oracles/python_hpack_inflate.py");
-    let probe = Command::new("python3").args(["-c", "import hpack"]).output();
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hpack_oracles/python_hpack_inflate.py");
+    let probe = Command::new("python3")
+        .args(["-c", "import hpack"])
+        .output();
     if !probe.is_ok_and(|o| o.status.success()) {
         return skip("python3 with the `hpack` package is not installed (pip install hpack)");
     }
@@ -123,7 +152,12 @@ fn python_hpack_reads_every_variant() {
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(&serde_json::to_vec(&input).unwrap()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(&serde_json::to_vec(&input).unwrap())
+            .unwrap();
         let out = child.wait_with_output().unwrap();
         assert!(out.status.success(), "{label}: python failed");
         let decoded: Vec<Vec<serde_json::Value>> = serde_json::from_slice(&out.stdout).unwrap();
@@ -153,7 +187,10 @@ fn nghttp2_harness() -> Result<PathBuf, String> {
     if !out.status.success() {
         return Err(format!(
             "cannot build against libnghttp2 (apt-get install libnghttp2-dev): {}",
-            String::from_utf8_lossy(&out.stderr).lines().next().unwrap_or_default()
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .next()
+                .unwrap_or_default()
         ));
     }
     Ok(exe)
@@ -180,7 +217,11 @@ fn nghttp2_reads_every_variant() {
                 input.extend_from_slice(&wire);
             }
         }
-        let mut child = Command::new(&exe).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+        let mut child = Command::new(&exe)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
         child.stdin.take().unwrap().write_all(&input).unwrap();
         let out = child.wait_with_output().unwrap();
         assert!(out.status.success(), "{label}: harness failed");
@@ -188,11 +229,19 @@ fn nghttp2_reads_every_variant() {
         let mut blocks = text.split_terminator("B\n");
         for (i, s) in stories.iter().enumerate() {
             for (c, case) in s.cases.iter().enumerate() {
-                let block = blocks.next().unwrap_or_else(|| panic!("{label}: output ends early"));
+                let block = blocks
+                    .next()
+                    .unwrap_or_else(|| panic!("{label}: output ends early"));
                 let want: String = case
                     .headers
                     .iter()
-                    .map(|h| format!("H {} {}\n", to_hex(h.name.as_bytes()), to_hex(h.value.as_bytes())))
+                    .map(|h| {
+                        format!(
+                            "H {} {}\n",
+                            to_hex(h.name.as_bytes()),
+                            to_hex(h.value.as_bytes())
+                        )
+                    })
                     .collect();
                 assert_eq!(block, want, "{label} story {i} case {c} (nghttp2)");
             }

@@ -5,8 +5,7 @@
 
 use h2lens::config::HpackLimits;
 use h2lens::hpack::{
-    Decoder, Encoder, EncoderOptions, HuffmanPolicy, IndexingPolicy, Representation,
-    UnknownCause,
+    Decoder, Encoder, EncoderOptions, HuffmanPolicy, IndexingPolicy, Representation, UnknownCause,
 };
 use proptest::prelude::*;
 
@@ -21,7 +20,10 @@ const POOL: &[(&str, &str)] = &[
     ("authorization", "Bearer abc"),
     ("cookie", "a=b"),
     ("cookie", "session=0123456789abcdefghij"),
-    ("x-long", "0123456789012345678901234567890123456789012345678901234567890123456789"),
+    (
+        "x-long",
+        "0123456789012345678901234567890123456789012345678901234567890123456789",
+    ),
     ("", ""),
 ];
 
@@ -57,14 +59,22 @@ fn step() -> impl Strategy<Value = Step> {
 
 fn options() -> impl Strategy<Value = EncoderOptions> {
     (
-        prop_oneof![Just(HuffmanPolicy::Always), Just(HuffmanPolicy::Never), Just(HuffmanPolicy::Shorter)],
+        prop_oneof![
+            Just(HuffmanPolicy::Always),
+            Just(HuffmanPolicy::Never),
+            Just(HuffmanPolicy::Shorter)
+        ],
         prop_oneof![
             Just(IndexingPolicy::Incremental),
             Just(IndexingPolicy::WithoutIndexing),
             Just(IndexingPolicy::NeverIndexed)
         ],
     )
-        .prop_map(|(huffman, indexing)| EncoderOptions { huffman, indexing, ..EncoderOptions::default() })
+        .prop_map(|(huffman, indexing)| EncoderOptions {
+            huffman,
+            indexing,
+            ..EncoderOptions::default()
+        })
 }
 
 proptest! {
@@ -127,7 +137,12 @@ proptest! {
 
 /// Runs `blocks` through `decode` and `decode_fields` on twin decoders and
 /// checks they agree on everything both report.
-fn agree(mut a: Decoder, mut b: Decoder, blocks: &[Vec<u8>], gaps: &[bool]) -> Result<(), TestCaseError> {
+fn agree(
+    mut a: Decoder,
+    mut b: Decoder,
+    blocks: &[Vec<u8>],
+    gaps: &[bool],
+) -> Result<(), TestCaseError> {
     for (i, wire) in blocks.iter().enumerate() {
         if gaps.get(i).copied().unwrap_or(false) {
             a.mark_gap();
@@ -137,7 +152,11 @@ fn agree(mut a: Decoder, mut b: Decoder, blocks: &[Vec<u8>], gaps: &[bool]) -> R
         let mut plain = Vec::new();
         let r = b.decode_fields(wire, |n, v| plain.push((n.to_vec(), v.to_vec())));
         prop_assert_eq!(r.err(), explained.error.clone());
-        let want: Headers = explained.fields.iter().map(|f| (f.name.0.clone(), f.value.0.clone())).collect();
+        let want: Headers = explained
+            .fields
+            .iter()
+            .map(|f| (f.name.0.clone(), f.value.0.clone()))
+            .collect();
         prop_assert_eq!(plain, want);
         prop_assert_eq!(a.state(), b.state());
         prop_assert_eq!(a.summary(), b.summary());

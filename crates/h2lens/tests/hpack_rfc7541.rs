@@ -30,21 +30,40 @@ fn check_decode(table_size: u32, steps: &[Step]) {
         let got: Vec<(String, String)> = block
             .fields
             .iter()
-            .map(|f| (f.name.display().into_owned(), f.value.display().into_owned()))
+            .map(|f| {
+                (
+                    f.name.display().into_owned(),
+                    f.value.display().into_owned(),
+                )
+            })
             .collect();
-        let want: Vec<(String, String)> =
-            step.headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+        let want: Vec<(String, String)> = step
+            .headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
         assert_eq!(got, want, "step {i}");
         let snapshot = d.table();
         let table: Vec<(String, String)> = snapshot
             .entries
             .iter()
-            .map(|e| (e.name.display().into_owned(), e.value.display().into_owned()))
+            .map(|e| {
+                (
+                    e.name.display().into_owned(),
+                    e.value.display().into_owned(),
+                )
+            })
             .collect();
-        let want_table: Vec<(String, String)> =
-            step.table.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+        let want_table: Vec<(String, String)> = step
+            .table
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
         assert_eq!(table, want_table, "table after step {i}");
-        assert_eq!(snapshot.summary.size, step.size, "table size after step {i}");
+        assert_eq!(
+            snapshot.summary.size, step.size,
+            "table size after step {i}"
+        );
     }
 }
 
@@ -57,13 +76,21 @@ fn check_encode(table_size: u32, huffman: HuffmanPolicy, steps: &[Step]) {
     });
     for (i, step) in steps.iter().enumerate() {
         assert_eq!(e.encode(step.headers), hex(step.wire), "step {i}");
-        assert_eq!(e.table_used(), u64::from(step.size), "table size after step {i}");
+        assert_eq!(
+            e.table_used(),
+            u64::from(step.size),
+            "table size after step {i}"
+        );
     }
 }
 
 // C.3 / C.4: requests, default table size.
-const REQ1: &[(&str, &str)] =
-    &[(":method", "GET"), (":scheme", "http"), (":path", "/"), (":authority", "www.example.com")];
+const REQ1: &[(&str, &str)] = &[
+    (":method", "GET"),
+    (":scheme", "http"),
+    (":path", "/"),
+    (":authority", "www.example.com"),
+];
 const REQ2: &[(&str, &str)] = &[
     (":method", "GET"),
     (":scheme", "http"),
@@ -79,7 +106,10 @@ const REQ3: &[(&str, &str)] = &[
     ("custom-key", "custom-value"),
 ];
 const REQ_T1: &[(&str, &str)] = &[(":authority", "www.example.com")];
-const REQ_T2: &[(&str, &str)] = &[("cache-control", "no-cache"), (":authority", "www.example.com")];
+const REQ_T2: &[(&str, &str)] = &[
+    ("cache-control", "no-cache"),
+    (":authority", "www.example.com"),
+];
 const REQ_T3: &[(&str, &str)] = &[
     ("custom-key", "custom-value"),
     ("cache-control", "no-cache"),
@@ -93,7 +123,12 @@ const C3: &[Step] = &[
         table: REQ_T1,
         size: 57,
     },
-    Step { wire: "8286 84be 5808 6e6f 2d63 6163 6865", headers: REQ2, table: REQ_T2, size: 110 },
+    Step {
+        wire: "8286 84be 5808 6e6f 2d63 6163 6865",
+        headers: REQ2,
+        table: REQ_T2,
+        size: 110,
+    },
     Step {
         wire: "8287 85bf 400a 6375 7374 6f6d 2d6b 6579 0c63 7573 746f 6d2d 7661 6c75 65",
         headers: REQ3,
@@ -109,7 +144,12 @@ const C4: &[Step] = &[
         table: REQ_T1,
         size: 57,
     },
-    Step { wire: "8286 84be 5886 a8eb 1064 9cbf", headers: REQ2, table: REQ_T2, size: 110 },
+    Step {
+        wire: "8286 84be 5886 a8eb 1064 9cbf",
+        headers: REQ2,
+        table: REQ_T2,
+        size: 110,
+    },
     Step {
         wire: "8287 85bf 4088 25a8 49e9 5ba9 7d7f 8925 a849 e95b b8e8 b4bf",
         headers: REQ3,
@@ -137,7 +177,10 @@ const RESP3: &[(&str, &str)] = &[
     ("date", "Mon, 21 Oct 2013 20:13:22 GMT"),
     ("location", "https://www.example.com"),
     ("content-encoding", "gzip"),
-    ("set-cookie", "foo=ASDJKHQKBZXOQWEOPIUAXQWEOIU; max-age=3600; version=1"),
+    (
+        "set-cookie",
+        "foo=ASDJKHQKBZXOQWEOPIUAXQWEOIU; max-age=3600; version=1",
+    ),
 ];
 const RESP_T1: &[(&str, &str)] = &[
     ("location", "https://www.example.com"),
@@ -152,7 +195,10 @@ const RESP_T2: &[(&str, &str)] = &[
     ("cache-control", "private"),
 ];
 const RESP_T3: &[(&str, &str)] = &[
-    ("set-cookie", "foo=ASDJKHQKBZXOQWEOPIUAXQWEOIU; max-age=3600; version=1"),
+    (
+        "set-cookie",
+        "foo=ASDJKHQKBZXOQWEOPIUAXQWEOIU; max-age=3600; version=1",
+    ),
     ("content-encoding", "gzip"),
     ("date", "Mon, 21 Oct 2013 20:13:22 GMT"),
 ];
@@ -166,7 +212,12 @@ const C5: &[Step] = &[
         table: RESP_T1,
         size: 222,
     },
-    Step { wire: "4803 3330 37c1 c0bf", headers: RESP2, table: RESP_T2, size: 222 },
+    Step {
+        wire: "4803 3330 37c1 c0bf",
+        headers: RESP2,
+        table: RESP_T2,
+        size: 222,
+    },
     Step {
         wire: "88c1 611d 4d6f 6e2c 2032 3120 4f63 7420 3230 3133 2032 303a 3133 3a32 3220 474d
                54c0 5a04 677a 6970 7738 666f 6f3d 4153 444a 4b48 514b 425a 584f 5157 454f 5049
@@ -186,7 +237,12 @@ const C6: &[Step] = &[
         table: RESP_T1,
         size: 222,
     },
-    Step { wire: "4883 640e ffc1 c0bf", headers: RESP2, table: RESP_T2, size: 222 },
+    Step {
+        wire: "4883 640e ffc1 c0bf",
+        headers: RESP2,
+        table: RESP_T2,
+        size: 222,
+    },
     Step {
         wire: "88c1 6196 d07a be94 1054 d444 a820 0595 040b 8166 e084 a62d 1bff c05a 839b d9ab
                77ad 94e7 821d d7f2 e6c7 b335 dfdf cd5b 3960 d5af 2708 7f36 72c1 ab27 0fb5 291f
@@ -202,7 +258,9 @@ fn c2_field_representations_decode() {
     let limits = HpackLimits::default();
     // C.2.1 literal with indexing, new name.
     let mut d = Decoder::new(&limits);
-    let b = d.decode(&hex("400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572"));
+    let b = d.decode(&hex(
+        "400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572",
+    ));
     assert_eq!(b.fields[0].name.as_bytes(), b"custom-key");
     assert_eq!(b.fields[0].value.as_bytes(), b"custom-header");
     assert_eq!(b.fields[0].repr, Representation::IncrementalIndexing);
@@ -226,7 +284,10 @@ fn c2_field_representations_decode() {
     // C.2.4 indexed.
     let mut d = Decoder::new(&limits);
     let b = d.decode(&hex("82"));
-    assert_eq!((b.fields[0].name.as_bytes(), b.fields[0].value.as_bytes()), (&b":method"[..], &b"GET"[..]));
+    assert_eq!(
+        (b.fields[0].name.as_bytes(), b.fields[0].value.as_bytes()),
+        (&b":method"[..], &b"GET"[..])
+    );
     assert_eq!(b.fields[0].repr, Representation::Indexed);
 }
 
@@ -243,7 +304,10 @@ fn c2_field_representations_encode() {
         hex("400a 6375 7374 6f6d 2d6b 6579 0d63 7573 746f 6d2d 6865 6164 6572")
     );
     let mut e = Encoder::new(plain(IndexingPolicy::WithoutIndexing));
-    assert_eq!(e.encode(&[(":path", "/sample/path")]), hex("040c 2f73 616d 706c 652f 7061 7468"));
+    assert_eq!(
+        e.encode(&[(":path", "/sample/path")]),
+        hex("040c 2f73 616d 706c 652f 7061 7468")
+    );
     let mut e = Encoder::new(plain(IndexingPolicy::NeverIndexed));
     assert_eq!(
         e.encode(&[("password", "secret")]),
@@ -251,7 +315,8 @@ fn c2_field_representations_encode() {
     );
     let mut e = Encoder::new(plain(IndexingPolicy::Incremental));
     let mut out = Vec::new();
-    e.block(&mut out).field_never_indexed(b"password", b"secret");
+    e.block(&mut out)
+        .field_never_indexed(b"password", b"secret");
     assert_eq!(out, hex("1008 7061 7373 776f 7264 0673 6563 7265 74"));
     assert_eq!(e.encode(&[(":method", "GET")]), hex("82"));
 }
@@ -273,7 +338,10 @@ fn c4_requests_with_huffman() {
     }
     let b = d.decode(&hex(C4[2].wire));
     let custom = &b.fields[4];
-    assert_eq!((custom.name_huffman, custom.value_huffman), (Some(true), Some(true)));
+    assert_eq!(
+        (custom.name_huffman, custom.value_huffman),
+        (Some(true), Some(true))
+    );
     let authority = &b.fields[3];
     assert_eq!(authority.index.as_ref().unwrap().index, 63);
     assert_eq!(authority.index.as_ref().unwrap().table, TableKind::Dynamic);
@@ -294,11 +362,20 @@ fn c5_responses_without_huffman_evict() {
         .table_events
         .iter()
         .filter_map(|e| match e {
-            TableEvent::Evicted { name, value, entry, .. } => Some((name.display().into_owned(), value.display().into_owned(), *entry)),
+            TableEvent::Evicted {
+                name, value, entry, ..
+            } => Some((
+                name.display().into_owned(),
+                value.display().into_owned(),
+                *entry,
+            )),
             _ => None,
         })
         .collect();
-    assert_eq!(evicted, vec![(":status".to_string(), "302".to_string(), Some(1))]);
+    assert_eq!(
+        evicted,
+        vec![(":status".to_string(), "302".to_string(), Some(1))]
+    );
 }
 
 #[test]
@@ -317,12 +394,22 @@ fn c6_responses_with_huffman_evict() {
         .iter()
         .map(|e| match e {
             TableEvent::Evicted { name, .. } => format!("-{}", name.display()),
-            TableEvent::Inserted { field, .. } => format!("+{}", b.fields[*field as usize].name.display()),
+            TableEvent::Inserted { field, .. } => {
+                format!("+{}", b.fields[*field as usize].name.display())
+            }
             TableEvent::SizeUpdate { max_size, .. } => format!("={max_size}"),
         })
         .collect();
     assert_eq!(
         events,
-        ["-cache-control", "+date", "-date", "+content-encoding", "-location", "-:status", "+set-cookie"]
+        [
+            "-cache-control",
+            "+date",
+            "-date",
+            "+content-encoding",
+            "-location",
+            "-:status",
+            "+set-cookie"
+        ]
     );
 }

@@ -30,11 +30,6 @@ fn insert(name: &str, value: &str) -> String {
     format!("40{}{}", lit(name), lit(value))
 }
 
-/// A value of `n` bytes.
-fn long(n: usize) -> String {
-    "v".repeat(n)
-}
-
 /// Literal with incremental indexing and a long value (2-byte length).
 fn insert_long(name: &str, value_len: usize) -> String {
     let mut s = format!("40{}", lit(name));
@@ -57,10 +52,15 @@ fn capture_start() -> Decoder {
 fn unknown_at(f: &Field, index: u32) {
     assert!(f.unknown, "{f:?}");
     let r = f.index.as_ref().unwrap();
-    assert_eq!((r.index, r.table, r.entry), (index, TableKind::Dynamic, None));
+    assert_eq!(
+        (r.index, r.table, r.entry),
+        (index, TableKind::Dynamic, None)
+    );
 }
 
-const PARTLY: TableState = TableState::PartlyUnknown { cause: UnknownCause::CaptureStart };
+const PARTLY: TableState = TableState::PartlyUnknown {
+    cause: UnknownCause::CaptureStart,
+};
 
 #[test]
 fn references_beyond_the_known_entries_are_unknown() {
@@ -109,7 +109,8 @@ fn literal_with_an_unknown_name() {
     assert_eq!(b.fields[0].value.as_bytes(), b"w");
     // decode_fields hands out empty names for unknown ones.
     let mut got = Vec::new();
-    d.decode_fields(&hex("be"), |n, v| got.push((n.to_vec(), v.to_vec()))).unwrap();
+    d.decode_fields(&hex("be"), |n, v| got.push((n.to_vec(), v.to_vec())))
+        .unwrap();
     assert_eq!(got, vec![(vec![], b"v".to_vec())]);
 }
 
@@ -131,7 +132,10 @@ fn synced_once_the_known_entries_leave_no_room() {
     assert_eq!(d.state(), &TableState::Synced);
     // Now an index past the table is an error again.
     let b = d.decode(&hex("bf"));
-    assert!(matches!(b.error.unwrap().kind, DecodeErrorKind::IndexBeyondTable { index: 63, .. }));
+    assert!(matches!(
+        b.error.unwrap().kind,
+        DecodeErrorKind::IndexBeyondTable { index: 63, .. }
+    ));
 }
 
 #[test]
@@ -154,7 +158,10 @@ fn size_update_to_zero_syncs() {
     // The table state is the state at the start of the block ...
     assert_eq!(b.table_state, PARTLY);
     // ... but after the update to 0 nothing is unknown: 62 is an error.
-    assert!(matches!(b.error.unwrap().kind, DecodeErrorKind::IndexBeyondTable { .. }));
+    assert!(matches!(
+        b.error.unwrap().kind,
+        DecodeErrorKind::IndexBeyondTable { .. }
+    ));
 }
 
 #[test]
@@ -201,7 +208,9 @@ fn gap_makes_every_entry_unknown() {
     let b = d.decode(&enc.encode(&[("x-a", "1"), ("x-b", "2")]));
     assert_eq!(b.table.entries, 2);
     d.mark_gap();
-    let gap = TableState::PartlyUnknown { cause: UnknownCause::Gap };
+    let gap = TableState::PartlyUnknown {
+        cause: UnknownCause::Gap,
+    };
     assert_eq!(d.state(), &gap);
     assert!(gap.is_suspect());
     let snap = d.table();
@@ -222,7 +231,12 @@ fn gap_then_recovery_by_size_update() {
     d.decode(&hex(&insert("a", "b")));
     d.mark_gap();
     let b = d.decode(&hex("20 3f e1 1f 82"));
-    assert_eq!(b.table_state, TableState::PartlyUnknown { cause: UnknownCause::Gap });
+    assert_eq!(
+        b.table_state,
+        TableState::PartlyUnknown {
+            cause: UnknownCause::Gap
+        }
+    );
     assert_eq!(d.state(), &TableState::Synced);
 }
 
@@ -242,8 +256,11 @@ fn decode_and_decode_fields_agree_on_unknown_tables() {
         let mut plain = Vec::new();
         let r = b.decode_fields(&wire, |n, v| plain.push((n.to_vec(), v.to_vec())));
         assert_eq!(r.err(), explained.error);
-        let want: Vec<_> =
-            explained.fields.iter().map(|f| (f.name.0.clone(), f.value.0.clone())).collect();
+        let want: Vec<_> = explained
+            .fields
+            .iter()
+            .map(|f| (f.name.0.clone(), f.value.0.clone()))
+            .collect();
         assert_eq!(plain, want);
         assert_eq!(a.state(), b.state());
         assert_eq!(a.summary(), b.summary());

@@ -10,8 +10,8 @@ use crate::diag::{Diagnostic, Layer, Span};
 use crate::octets::Octets;
 
 use super::block::{
-    Field, HeaderBlock, IndexRef, Representation, TableEntry, TableEvent, TableKind,
-    TableSnapshot, TableState, TableSummary, UnknownCause,
+    Field, HeaderBlock, IndexRef, Representation, TableEntry, TableEvent, TableKind, TableSnapshot,
+    TableState, TableSummary, UnknownCause,
 };
 use super::dynamic::{DynamicTable, Entry, Lookup, ENTRY_OVERHEAD};
 use super::error::{DecodeError, DecodeErrorKind, EvictedEntry};
@@ -290,12 +290,10 @@ impl Decoder {
                 let (index, n) = read_int(block, pos, 7, start)?;
                 pos += n;
                 let span = Span::new(start as u64, pos as u64);
-                let resolved = resolve(&self.table, index)
-                    .map_err(|e| err(self.index_error(e, index)))?;
+                let resolved =
+                    resolve(&self.table, index).map_err(|e| err(self.index_error(e, index)))?;
                 let (name, value, index_ref, unknown) = match resolved {
-                    Resolved::Static(name, value) => {
-                        (name, value, static_ref(index), false)
-                    }
+                    Resolved::Static(name, value) => (name, value, static_ref(index), false),
                     Resolved::Dynamic(e) => (
                         e.name(),
                         e.value(),
@@ -343,8 +341,8 @@ impl Decoder {
             let mut index_ref = None;
             let mut name_huffman = None;
             let name: &[u8] = if index == 0 {
-                let (s, huff, n) = read_string(block, pos, &mut self.scratch_name, max_string)
-                    .map_err(err)?;
+                let (s, huff, n) =
+                    read_string(block, pos, &mut self.scratch_name, max_string).map_err(err)?;
                 pos += n;
                 name_huffman = Some(huff);
                 s
@@ -427,7 +425,8 @@ impl Decoder {
             }
             .to_diagnostic(),
         );
-        self.table.set_max_size(min, number, &mut |e| sink.evicted(e));
+        self.table
+            .set_max_size(min, number, &mut |e| sink.evicted(e));
         self.refresh_state();
     }
 
@@ -512,7 +511,12 @@ fn resolve(table: &DynamicTable, index: u32) -> Result<Resolved<'_>, IndexError>
 
 /// Reads a prefixed integer at `block[pos]`.
 #[inline]
-fn read_int(block: &[u8], pos: usize, prefix: u8, start: usize) -> Result<(u32, usize), DecodeError> {
+fn read_int(
+    block: &[u8],
+    pos: usize,
+    prefix: u8,
+    start: usize,
+) -> Result<(u32, usize), DecodeError> {
     integer::decode(block.get(pos..).unwrap_or_default(), prefix).map_err(|e| DecodeError {
         offset: offset32(start),
         kind: match e {
@@ -577,7 +581,11 @@ fn read_string<'a>(
             limit: max_len,
         });
     }
-    Ok((scratch.get(..decoded).unwrap_or_default(), true, n + len as usize))
+    Ok((
+        scratch.get(..decoded).unwrap_or_default(),
+        true,
+        n + len as usize,
+    ))
 }
 
 /// How one field was encoded, for sinks that explain.
@@ -625,7 +633,8 @@ impl Sink for Explain {
     }
 
     fn inserted(&mut self, entry: u64, field: u32, size: u32) {
-        self.events.push(TableEvent::Inserted { entry, field, size });
+        self.events
+            .push(TableEvent::Inserted { entry, field, size });
     }
 
     fn evicted(&mut self, e: &Entry) {

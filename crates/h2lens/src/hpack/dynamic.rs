@@ -303,7 +303,9 @@ mod tests {
         assert_eq!(t.size(), 68);
         assert_eq!(insert(&mut t, "c", "3"), vec![1]); // 102 > 100
         assert_eq!(t.size(), 68);
-        let Lookup::Known(e) = t.lookup(0) else { panic!() };
+        let Lookup::Known(e) = t.lookup(0) else {
+            panic!()
+        };
         assert_eq!(e.name(), b"c");
         assert!(matches!(t.lookup(2), Lookup::Beyond));
         // Position 2 held entry 1 ("a").

@@ -128,10 +128,31 @@ mod tests {
     #[test]
     fn round_trip_every_prefix() {
         for prefix in 1..=8u8 {
-            for v in [0u32, 1, 30, 31, 32, 126, 127, 128, 254, 255, 256, 16383, 16384, 1 << 21, u32::MAX - 1, u32::MAX] {
+            for v in [
+                0u32,
+                1,
+                30,
+                31,
+                32,
+                126,
+                127,
+                128,
+                254,
+                255,
+                256,
+                16383,
+                16384,
+                1 << 21,
+                u32::MAX - 1,
+                u32::MAX,
+            ] {
                 let mut out = Vec::new();
                 encode(v, prefix, 0, &mut out);
-                assert_eq!(decode(&out, prefix), Ok((v, out.len())), "{v} on {prefix} bits");
+                assert_eq!(
+                    decode(&out, prefix),
+                    Ok((v, out.len())),
+                    "{v} on {prefix} bits"
+                );
             }
         }
     }

@@ -130,8 +130,9 @@ impl<'de> Deserialize<'de> for Header {
                 }
                 let value = match value {
                     ValueRepr::Text(s) => s.into_bytes(),
-                    ValueRepr::Octets { hex: Some(h), .. } => from_hex(&h)
-                        .ok_or_else(|| de::Error::custom(format!("bad hex in header value: {h}")))?,
+                    ValueRepr::Octets { hex: Some(h), .. } => from_hex(&h).ok_or_else(|| {
+                        de::Error::custom(format!("bad hex in header value: {h}"))
+                    })?,
                     ValueRepr::Octets {
                         hex: None,
                         text: Some(t),

@@ -36,7 +36,12 @@ pub(crate) fn parse_appendix_b(text: &str) -> Vec<(u32, u8)> {
             continue;
         };
         let mut parts = rest.split_whitespace();
-        let bits: String = parts.next().unwrap().chars().filter(|c| *c != '|').collect();
+        let bits: String = parts
+            .next()
+            .unwrap()
+            .chars()
+            .filter(|c| *c != '|')
+            .collect();
         let hex = u32::from_str_radix(parts.next().unwrap(), 16).unwrap();
         let len: u8 = parts
             .next()
@@ -47,8 +52,16 @@ pub(crate) fn parse_appendix_b(text: &str) -> Vec<(u32, u8)> {
                 // "[ 5]" splits into "[" and "5]".
                 parts.next().unwrap().trim_matches(']').parse().unwrap()
             });
-        assert_eq!(bits.len(), usize::from(len), "symbol {sym}: bit string length");
-        assert_eq!(u32::from_str_radix(&bits, 2).unwrap(), hex, "symbol {sym}: hex");
+        assert_eq!(
+            bits.len(),
+            usize::from(len),
+            "symbol {sym}: bit string length"
+        );
+        assert_eq!(
+            u32::from_str_radix(&bits, 2).unwrap(),
+            hex,
+            "symbol {sym}: hex"
+        );
         assert!(!seen[sym], "symbol {sym} listed twice");
         seen[sym] = true;
         codes[sym] = (hex, len);
