@@ -266,3 +266,21 @@ fn decode_and_decode_fields_agree_on_unknown_tables() {
         assert_eq!(a.summary(), b.summary());
     }
 }
+
+#[test]
+fn lowered_settings_with_an_assumed_maximum_are_not_reported() {
+    // The encoder may already have been below 1024 before the capture
+    // began, so no size update is owed as far as we can tell ...
+    let mut d = capture_start();
+    d.set_settings_table_size(1024);
+    let b = d.decode(&hex("82"));
+    assert!(b.diagnostics.is_empty());
+    // ... but the table is bounded by the new limit.
+    assert_eq!(b.table.max_size, 1024);
+    // Once a size update fixed the maximum, a missing one is reported.
+    let mut d = capture_start();
+    d.decode(&hex("3f e1 1f")); // 4096, now known
+    d.set_settings_table_size(1024);
+    let b = d.decode(&hex("82"));
+    assert_eq!(b.diagnostics.len(), 1);
+}

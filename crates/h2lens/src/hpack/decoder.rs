@@ -36,6 +36,11 @@ pub struct Decoder {
     /// Lowest SETTINGS limit since the last block, when below the table's
     /// maximum size: the encoder owes a size update to at most this (§4.2).
     owed_size_update: Option<u32>,
+    /// The table's maximum size is a guess (capture started late, or bytes
+    /// were lost) until the encoder sends a size update: a "missing" update
+    /// is then not reported, since the encoder may already have been below
+    /// the new limit.
+    max_size_assumed: bool,
     blocks: u64,
     /// Huffman output for names and values, reused across fields.
     scratch_name: Vec<u8>,
@@ -61,6 +66,7 @@ impl Decoder {
             settings_limit: size,
             settings_known: true,
             owed_size_update: None,
+            max_size_assumed: false,
             blocks: 0,
             scratch_name: Vec::new(),
             scratch_value: Vec::new(),
@@ -77,6 +83,7 @@ impl Decoder {
     pub fn with_unknown_table(limits: &HpackLimits, cause: UnknownCause) -> Decoder {
         let mut d = Decoder::new(limits);
         d.settings_known = false;
+        d.max_size_assumed = true;
         d.table.start_unknown();
         d.state = TableState::PartlyUnknown { cause };
         d.refresh_state();
@@ -122,6 +129,7 @@ impl Decoder {
             self.table.max_size().max(DEFAULT_TABLE_SIZE)
         };
         self.table.assume_max_size(assumed);
+        self.max_size_assumed = true;
         self.owed_size_update = None;
         if !matches!(self.state, TableState::Desynchronised { .. }) {
             self.state = TableState::PartlyUnknown {
@@ -270,6 +278,7 @@ impl Decoder {
                 if owed.is_some_and(|min| size <= min) {
                     owed = None;
                 }
+                self.max_size_assumed = false;
                 self.table
                     .set_max_size(size, number, &mut |e| sink.evicted(e));
                 sink.size_update(size, Span::new(start as u64, (start + n) as u64));
@@ -418,13 +427,15 @@ impl Decoder {
     /// The block did not start with the size update the encoder owed:
     /// report it and shrink the table as that update would have.
     fn missing_size_update<S: Sink>(&mut self, min: u32, at: usize, number: u64, sink: &mut S) {
-        sink.diagnostic(
-            DecodeError {
-                offset: offset32(at),
-                kind: DecodeErrorKind::MissingSizeUpdate { limit: min },
-            }
-            .to_diagnostic(),
-        );
+        if !self.max_size_assumed {
+            sink.diagnostic(
+                DecodeError {
+                    offset: offset32(at),
+                    kind: DecodeErrorKind::MissingSizeUpdate { limit: min },
+                }
+                .to_diagnostic(),
+            );
+        }
         self.table
             .set_max_size(min, number, &mut |e| sink.evicted(e));
         self.refresh_state();
@@ -548,8 +559,10 @@ fn read_string<'a>(
             available: 0,
         },
     })?;
-    let available = buf.len() - n;
-    let Some(raw) = buf.get(n..n + len as usize) else {
+    let available = buf.len().saturating_sub(n);
+    // `len` comes from the wire: on 32-bit targets `n + len` may overflow.
+    let end = n.checked_add(len as usize).unwrap_or(usize::MAX);
+    let Some(raw) = buf.get(n..end) else {
         return Err(DecodeErrorKind::Truncated {
             needed: len,
             available: u32::try_from(available).unwrap_or(u32::MAX),
@@ -562,7 +575,7 @@ fn read_string<'a>(
                 limit: max_len,
             });
         }
-        return Ok((raw, false, n + len as usize));
+        return Ok((raw, false, end));
     }
     // The scratch buffer only grows (to 1.6 times the longest string seen,
     // bounded by the block), so it is not cleared per string.
@@ -581,11 +594,7 @@ fn read_string<'a>(
             limit: max_len,
         });
     }
-    Ok((
-        scratch.get(..decoded).unwrap_or_default(),
-        true,
-        n + len as usize,
-    ))
+    Ok((scratch.get(..decoded).unwrap_or_default(), true, end))
 }
 
 /// How one field was encoded, for sinks that explain.

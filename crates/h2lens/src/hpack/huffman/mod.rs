@@ -32,7 +32,9 @@ const EOS: u16 = 256;
 /// symbols are written two at a time.
 #[inline]
 pub(crate) fn max_decoded_len(src_len: usize) -> usize {
-    src_len / 5 * 8 + src_len % 5 * 8 / 5 + 2
+    (src_len / 5)
+        .saturating_mul(8)
+        .saturating_add(src_len % 5 * 8 / 5 + 2)
 }
 
 /// Decodes `src`, appending the octets to `out`.
