@@ -1,6 +1,7 @@
 //! The HPACK Huffman code (RFC 7541 §5.2, Appendix B).
 //!
-//! Decoding reads a 64-bit big-endian bit accumulator and resolves up to two
+//! Decoding reads a 64-bit big-endian bit accumulator (refilled 8 bytes at
+//! a time) and resolves up to two
 //! symbols per lookup in a 4096-entry table indexed by the next 12 bits
 //! (every code of up to 12 bits, which covers all the characters common in
 //! headers). Longer codes (13..=30 bits) are decoded with the canonical-code
@@ -58,29 +59,46 @@ pub(crate) fn decode_into(src: &[u8], dst: &mut [u8]) -> Result<usize, HuffmanEr
     let mut rest = src;
     let mut n = 0usize;
 
-    // Bulk: refill 8 bytes at a time while at least 8 remain.
-    while let Some(chunk) = rest.first_chunk::<8>() {
-        acc |= u64::from_be_bytes(*chunk) >> nbits;
-        let take = (63 - nbits) >> 3;
+    loop {
+        // Refill: as many whole bytes as fit, 8 at a time (the last few
+        // through a zero-padded word).
+        let word = match rest.first_chunk::<8>() {
+            Some(chunk) => u64::from_be_bytes(*chunk),
+            None => rest
+                .iter()
+                .fold((0u64, 56u32), |(w, shift), b| {
+                    (w | u64::from(*b) << shift, shift.wrapping_sub(8))
+                })
+                .0,
+        };
+        acc |= word >> nbits;
+        let take = ((63 - nbits) >> 3).min(rest.len() as u32);
         nbits += take * 8;
         rest = rest.get(take as usize..).unwrap_or_default();
-        // nbits >= 56 here: at least two table lookups, or one long code
-        // (<= 30 bits), are available.
-        while nbits >= 30 {
+
+        // With 12 valid bits, a table entry's codes are all valid.
+        while nbits >= 12 {
             let e = lookup(acc);
             let count = e >> 26;
             if count == 0 {
-                let (sym, len) = decode_long(acc, 30).ok_or(HuffmanError::Eos)?;
-                if sym == EOS {
-                    return Err(HuffmanError::Eos);
+                // A code of 13..=30 bits: decode it once it is all here.
+                if nbits < 30 && !rest.is_empty() {
+                    break;
                 }
-                if let Some(d) = dst.get_mut(n) {
-                    *d = sym as u8;
+                match decode_long(acc, nbits.min(30)) {
+                    Some((EOS, _)) => return Err(HuffmanError::Eos),
+                    Some((sym, len)) => {
+                        if let Some(d) = dst.get_mut(n) {
+                            *d = sym as u8;
+                        }
+                        n += 1;
+                        acc <<= len;
+                        nbits -= len;
+                        continue;
+                    }
+                    // Incomplete at the end of the input: padding check.
+                    None => break,
                 }
-                n += 1;
-                acc <<= len;
-                nbits -= len;
-                continue;
             }
             // Write both symbol slots; only `count` of them are kept.
             if let Some(d) = dst.get_mut(n..n + 2) {
@@ -91,22 +109,13 @@ pub(crate) fn decode_into(src: &[u8], dst: &mut [u8]) -> Result<usize, HuffmanEr
             acc <<= len;
             nbits -= len;
         }
+        if rest.is_empty() {
+            break;
+        }
     }
 
-    // Tail: fewer than 8 bytes left; fill byte by byte, then decode only
-    // codes that lie entirely within the valid bits.
-    loop {
-        while nbits <= 56 {
-            let Some((byte, tail)) = rest.split_first() else {
-                break;
-            };
-            acc |= u64::from(*byte) << (56 - nbits);
-            nbits += 8;
-            rest = tail;
-        }
-        if nbits == 0 {
-            return Ok(n.min(dst.len()));
-        }
+    // The last bits: decode only codes that lie entirely within them.
+    while nbits > 0 {
         let e = lookup(acc);
         let count = e >> 26;
         if count == 0 {
