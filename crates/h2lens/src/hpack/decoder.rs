@@ -13,7 +13,7 @@ use super::block::{
     Field, HeaderBlock, IndexRef, Representation, TableEntry, TableEvent, TableKind, TableSnapshot,
     TableState, TableSummary, UnknownCause,
 };
-use super::dynamic::{DynamicTable, Entry, Lookup, ENTRY_OVERHEAD};
+use super::dynamic::{DynamicTable, Entry, Lookup, NameSource, ENTRY_OVERHEAD};
 use super::error::{DecodeError, DecodeErrorKind, EvictedEntry};
 use super::huffman::{self, HuffmanError};
 use super::integer::{self, IntError};
@@ -306,7 +306,7 @@ impl Decoder {
                     Resolved::Dynamic(e) => (
                         e.name(),
                         e.value(),
-                        dynamic_ref(index, Some(e)),
+                        dynamic_ref(index, Some(&e)),
                         e.name_unknown,
                     ),
                     Resolved::Unknown => (&[][..], &[][..], dynamic_ref(index, None), true),
@@ -345,31 +345,32 @@ impl Decoder {
             let (index, n) = read_int(block, pos, prefix, start)?;
             pos += n;
 
-            // Name: from a table, or a string literal.
+            // Name: from a table, or a string literal. A dynamic name is
+            // kept as its position, so the table can be changed below.
             let mut name_unknown = false;
             let mut index_ref = None;
             let mut name_huffman = None;
-            let name: &[u8] = if index == 0 {
+            let name_src: NameSource<'_> = if index == 0 {
                 let (s, huff, n) =
                     read_string(block, pos, &mut self.scratch_name, max_string).map_err(err)?;
                 pos += n;
                 name_huffman = Some(huff);
-                s
+                NameSource::Bytes(s)
             } else {
                 match resolve(&self.table, index).map_err(|e| err(self.index_error(e, index)))? {
                     Resolved::Static(name, _) => {
                         index_ref = Some(static_ref(index));
-                        name
+                        NameSource::Bytes(name)
                     }
                     Resolved::Dynamic(e) => {
-                        index_ref = Some(dynamic_ref(index, Some(e)));
+                        index_ref = Some(dynamic_ref(index, Some(&e)));
                         name_unknown = e.name_unknown;
-                        e.name()
+                        NameSource::Entry((index - STATIC_LEN - 1) as usize)
                     }
                     Resolved::Unknown => {
                         index_ref = Some(dynamic_ref(index, None));
                         name_unknown = true;
-                        &[]
+                        NameSource::Bytes(&[])
                     }
                 }
             };
@@ -378,6 +379,13 @@ impl Decoder {
             pos += n;
             let span = Span::new(start as u64, pos as u64);
 
+            let name: &[u8] = match &name_src {
+                NameSource::Bytes(b) => b,
+                NameSource::Entry(p) => match self.table.lookup(*p) {
+                    Lookup::Known(e) => e.name(),
+                    _ => &[],
+                },
+            };
             list_size += (name.len() + value.len()) as u64 + ENTRY_OVERHEAD;
             if list_size > max_list {
                 return Err(err(DecodeErrorKind::HeaderListTooLarge {
@@ -397,19 +405,14 @@ impl Decoder {
                 },
             );
             if repr == Representation::IncrementalIndexing {
-                // §4.4: copy name and value before evicting, since the name
+                // §4.4: the table copies the name before evicting, since it
                 // may belong to an entry this insertion evicts.
-                let mut data = Vec::with_capacity(name.len() + value.len());
-                data.extend_from_slice(name);
-                data.extend_from_slice(value);
-                let name_len = name.len();
-                if let Some((entry, size)) = self.table.insert(
-                    data.into_boxed_slice(),
-                    name_len,
-                    name_unknown,
-                    number,
-                    &mut |e| sink.evicted(e),
-                ) {
+                if let Some((entry, size)) =
+                    self.table
+                        .insert(name_src, value, name_unknown, number, &mut |e| {
+                            sink.evicted(e)
+                        })
+                {
                     sink.inserted(entry, field_no, u32::try_from(size).unwrap_or(u32::MAX));
                 }
                 self.refresh_state();
@@ -483,7 +486,7 @@ fn static_ref(index: u32) -> IndexRef {
     }
 }
 
-fn dynamic_ref(index: u32, e: Option<&Entry>) -> IndexRef {
+fn dynamic_ref(index: u32, e: Option<&Entry<'_>>) -> IndexRef {
     IndexRef {
         index,
         table: TableKind::Dynamic,
@@ -494,7 +497,7 @@ fn dynamic_ref(index: u32, e: Option<&Entry>) -> IndexRef {
 
 enum Resolved<'a> {
     Static(&'static [u8], &'static [u8]),
-    Dynamic(&'a Entry),
+    Dynamic(Entry<'a>),
     Unknown,
 }
 
@@ -612,7 +615,7 @@ pub(crate) trait Sink {
     fn field(&mut self, name: &[u8], value: &[u8], info: FieldInfo);
     fn size_update(&mut self, max_size: u32, span: Span);
     fn inserted(&mut self, entry: u64, field: u32, size: u32);
-    fn evicted(&mut self, entry: &Entry);
+    fn evicted(&mut self, entry: &Entry<'_>);
     fn diagnostic(&mut self, diagnostic: Diagnostic);
 }
 
@@ -646,7 +649,7 @@ impl Sink for Explain {
             .push(TableEvent::Inserted { entry, field, size });
     }
 
-    fn evicted(&mut self, e: &Entry) {
+    fn evicted(&mut self, e: &Entry<'_>) {
         self.events.push(TableEvent::Evicted {
             entry: Some(e.number),
             name: Octets::from(e.name()),
@@ -674,7 +677,7 @@ impl<F: FnMut(&[u8], &[u8])> Sink for Plain<F> {
     #[inline(always)]
     fn inserted(&mut self, _: u64, _: u32, _: u32) {}
     #[inline(always)]
-    fn evicted(&mut self, _: &Entry) {}
+    fn evicted(&mut self, _: &Entry<'_>) {}
     #[inline(always)]
     fn diagnostic(&mut self, _: Diagnostic) {}
 }

@@ -8,18 +8,23 @@
 //! evicts oldest first, so it evicts every unknown entry before any known
 //! one; a known entry therefore leaves the table exactly when the known
 //! entries alone no longer fit, whatever the unknown ones were.
+//!
+//! Storage: entries' bytes live back to back in one buffer (an [`EntryLog`]),
+//! oldest first; eviction only forgets the oldest slot, and the buffer is
+//! compacted when it has grown to twice its limit. Inserting and evicting
+//! therefore allocate nothing in the steady state, and the evicted-entry
+//! history is kept the same way.
 
 use std::collections::VecDeque;
 
 /// Bytes each entry costs beyond its name and value (§4.1).
 pub(crate) const ENTRY_OVERHEAD: u64 = 32;
 
-/// One dynamic table entry.
-#[derive(Clone, Debug)]
-pub(crate) struct Entry {
-    /// Name followed by value, in one allocation.
-    data: Box<[u8]>,
-    name_len: usize,
+/// A view of one dynamic table (or history) entry.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Entry<'a> {
+    name: &'a [u8],
+    value: &'a [u8],
     /// Insertion number in this decoder (1 = first entry ever inserted).
     pub(crate) number: u64,
     /// Block (0-based) whose field inserted it.
@@ -29,44 +34,173 @@ pub(crate) struct Entry {
     pub(crate) name_unknown: bool,
 }
 
-impl Entry {
+impl<'a> Entry<'a> {
     #[inline]
-    pub(crate) fn name(&self) -> &[u8] {
-        self.data.get(..self.name_len).unwrap_or_default()
+    pub(crate) fn name(&self) -> &'a [u8] {
+        self.name
     }
 
     #[inline]
-    pub(crate) fn value(&self) -> &[u8] {
-        self.data.get(self.name_len..).unwrap_or_default()
+    pub(crate) fn value(&self) -> &'a [u8] {
+        self.value
     }
 
     /// §4.1 size: name + value + 32 (a lower bound when `name_unknown`).
     #[inline]
     pub(crate) fn size(&self) -> u64 {
-        self.data.len() as u64 + ENTRY_OVERHEAD
+        (self.name.len() + self.value.len()) as u64 + ENTRY_OVERHEAD
     }
 }
 
-/// An entry that was evicted, kept to explain a later index past the table.
-#[derive(Clone, Debug)]
-pub(crate) struct EvictedRecord {
-    pub(crate) entry: Entry,
-    pub(crate) evicted_in_block: u64,
+/// Where an entry's bytes are, and what else is known about it.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    /// Position of the name's first byte in the log's byte stream.
+    pos: u64,
+    name_len: u32,
+    value_len: u32,
+    number: u64,
+    block: u64,
+    name_unknown: bool,
+    /// For the history: the block that evicted it.
+    evicted_in_block: u64,
+}
+
+impl Slot {
+    fn bytes(&self) -> u64 {
+        u64::from(self.name_len) + u64::from(self.value_len)
+    }
+}
+
+/// Entries stored back to back, oldest first.
+#[derive(Debug, Default)]
+struct EntryLog {
+    /// `bytes[i]` is byte `base + i` of the stream of all appended entries.
+    bytes: Vec<u8>,
+    base: u64,
+    slots: VecDeque<Slot>,
+}
+
+impl EntryLog {
+    fn entry(&self, slot: &Slot) -> Entry<'_> {
+        let start = usize::try_from(slot.pos.saturating_sub(self.base)).unwrap_or(usize::MAX);
+        let mid = start.saturating_add(slot.name_len as usize);
+        let end = mid.saturating_add(slot.value_len as usize);
+        Entry {
+            name: self.bytes.get(start..mid).unwrap_or_default(),
+            value: self.bytes.get(mid..end).unwrap_or_default(),
+            number: slot.number,
+            block: slot.block,
+            name_unknown: slot.name_unknown,
+        }
+    }
+
+    /// Bytes of the live entries.
+    fn live(&self) -> u64 {
+        match self.slots.front() {
+            Some(oldest) => self.base + self.bytes.len() as u64 - oldest.pos,
+            None => 0,
+        }
+    }
+
+    /// Drops the bytes before the oldest live entry once the buffer holds
+    /// more than `limit` bytes, so it stays within about twice the live
+    /// bytes.
+    fn compact(&mut self, limit: usize) {
+        if self.bytes.len() <= limit {
+            return;
+        }
+        let head = match self.slots.front() {
+            Some(oldest) => usize::try_from(oldest.pos - self.base).unwrap_or(0),
+            None => self.bytes.len(),
+        };
+        self.bytes.drain(..head.min(self.bytes.len()));
+        self.base += head as u64;
+    }
+
+    /// Appends bytes for a new entry, returning their stream position.
+    fn append(&mut self, parts: &[&[u8]]) -> u64 {
+        let pos = self.base + self.bytes.len() as u64;
+        for p in parts {
+            self.bytes.extend_from_slice(p);
+        }
+        pos
+    }
+
+    fn pop_oldest(&mut self) -> Option<Slot> {
+        let slot = self.slots.pop_front()?;
+        if self.slots.is_empty() {
+            self.base += self.bytes.len() as u64;
+            self.bytes.clear();
+        }
+        Some(slot)
+    }
+
+    fn clear(&mut self) {
+        self.base += self.bytes.len() as u64;
+        self.bytes.clear();
+        self.slots.clear();
+    }
+}
+
+/// Adds an evicted entry to the bounded history `h` (at most `cap` entries
+/// and `bytes_cap` bytes).
+fn remember(
+    h: &mut EntryLog,
+    cap: usize,
+    bytes_cap: u64,
+    slot: &Slot,
+    entry: &Entry<'_>,
+    block: u64,
+) {
+    let bytes = slot.bytes();
+    if cap == 0 || bytes > bytes_cap {
+        // Too large to remember: forget older ones too, so the numbers in
+        // the history stay consecutive.
+        h.clear();
+        return;
+    }
+    while h.slots.len() >= cap || h.live() + bytes > bytes_cap {
+        if h.pop_oldest().is_none() {
+            break;
+        }
+    }
+    h.compact(usize::try_from(bytes_cap.saturating_mul(2)).unwrap_or(usize::MAX));
+    let pos = h.append(&[entry.name(), entry.value()]);
+    h.slots.push_back(Slot {
+        pos,
+        evicted_in_block: block,
+        ..*slot
+    });
+}
+
+/// Where a new entry's name comes from.
+pub(crate) enum NameSource<'a> {
+    Bytes(&'a [u8]),
+    /// The name of the entry at this 0-based dynamic position (copied before
+    /// any eviction, §4.4).
+    Entry(usize),
 }
 
 /// What a dynamic index refers to.
 pub(crate) enum Lookup<'a> {
-    Known(&'a Entry),
+    Known(Entry<'a>),
     /// Beyond the known entries while older, unknown entries may exist.
     Unknown,
     /// Beyond the table: nothing lives there.
     Beyond,
 }
 
+/// An evicted entry kept to explain a later index past the table.
+pub(crate) struct EvictedRecord<'a> {
+    pub(crate) entry: Entry<'a>,
+    pub(crate) evicted_in_block: u64,
+}
+
 #[derive(Debug)]
 pub(crate) struct DynamicTable {
-    /// Newest first: `entries[0]` is index 62.
-    entries: VecDeque<Entry>,
+    /// The table, oldest entry first (the newest is index 62).
+    log: EntryLog,
     /// Sum of known entry sizes (a lower bound while `uncertain > 0`).
     size: u64,
     max_size: u32,
@@ -77,10 +211,8 @@ pub(crate) struct DynamicTable {
     /// Known entries whose name (hence size) is unknown.
     uncertain: u32,
     /// Evicted known entries, oldest first; numbers are consecutive.
-    history: VecDeque<EvictedRecord>,
+    history: EntryLog,
     history_cap: usize,
-    /// Bytes held by `history`, bounded by `history_bytes_cap`.
-    history_bytes: u64,
     history_bytes_cap: u64,
 }
 
@@ -89,22 +221,21 @@ impl DynamicTable {
     /// entries are remembered.
     pub(crate) fn new(max_size: u32, history_cap: u32, history_bytes_cap: u32) -> Self {
         DynamicTable {
-            entries: VecDeque::new(),
+            log: EntryLog::default(),
             size: 0,
             max_size,
             inserted: 0,
             unknown_older: false,
             uncertain: 0,
-            history: VecDeque::new(),
+            history: EntryLog::default(),
             history_cap: history_cap as usize,
-            history_bytes: 0,
             history_bytes_cap: u64::from(history_bytes_cap),
         }
     }
 
     #[inline]
     pub(crate) fn len(&self) -> usize {
-        self.entries.len()
+        self.log.slots.len()
     }
 
     pub(crate) fn size(&self) -> u64 {
@@ -115,8 +246,9 @@ impl DynamicTable {
         self.max_size
     }
 
-    pub(crate) fn entries(&self) -> impl Iterator<Item = &Entry> {
-        self.entries.iter()
+    /// Entries, newest first.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = Entry<'_>> {
+        self.log.slots.iter().rev().map(|s| self.log.entry(s))
     }
 
     /// Every entry is known: no unknown older entries, no unknown names.
@@ -132,22 +264,31 @@ impl DynamicTable {
     /// The entry at 0-based dynamic position `pos` (index `62 + pos`).
     #[inline]
     pub(crate) fn lookup(&self, pos: usize) -> Lookup<'_> {
-        match self.entries.get(pos) {
-            Some(e) => Lookup::Known(e),
-            None if self.unknown_older => Lookup::Unknown,
-            None => Lookup::Beyond,
+        let len = self.log.slots.len();
+        if pos < len {
+            match self.log.slots.get(len - 1 - pos) {
+                Some(slot) => Lookup::Known(self.log.entry(slot)),
+                None => Lookup::Beyond,
+            }
+        } else if self.unknown_older {
+            Lookup::Unknown
+        } else {
+            Lookup::Beyond
         }
     }
 
     /// What lived at 0-based dynamic position `pos` had nothing been
     /// evicted: the `pos`-th newest entry ever inserted, if the history
     /// still holds it.
-    pub(crate) fn was_at(&self, pos: usize) -> Option<&EvictedRecord> {
+    pub(crate) fn was_at(&self, pos: usize) -> Option<EvictedRecord<'_>> {
         let number = self.inserted.checked_sub(pos as u64)?;
-        let first = self.history.front()?.entry.number;
+        let first = self.history.slots.front()?.number;
         let offset = number.checked_sub(first)?;
-        let rec = self.history.get(usize::try_from(offset).ok()?)?;
-        (rec.entry.number == number).then_some(rec)
+        let slot = self.history.slots.get(usize::try_from(offset).ok()?)?;
+        (slot.number == number).then(|| EvictedRecord {
+            entry: self.history.entry(slot),
+            evicted_in_block: slot.evicted_in_block,
+        })
     }
 
     /// Applies a new maximum size (§4.3), evicting as needed.
@@ -155,7 +296,7 @@ impl DynamicTable {
         &mut self,
         max_size: u32,
         block: u64,
-        on_evict: &mut impl FnMut(&Entry),
+        on_evict: &mut impl FnMut(&Entry<'_>),
     ) {
         self.max_size = max_size;
         while self.size > u64::from(max_size) {
@@ -173,19 +314,25 @@ impl DynamicTable {
     }
 
     /// Inserts an entry (§4.4): evicts until it fits, or empties the table
-    /// if it cannot fit. `data` is name followed by value, copied before any
-    /// eviction so the name may come from an entry this insertion evicts.
-    /// Returns the new entry's number and size, or `None` when it was too
-    /// large to insert.
+    /// if it cannot fit. The name (possibly an entry this insertion evicts)
+    /// is copied before any eviction. Returns the new entry's number and
+    /// size, or `None` when it was too large to insert.
     pub(crate) fn insert(
         &mut self,
-        data: Box<[u8]>,
-        name_len: usize,
+        name: NameSource<'_>,
+        value: &[u8],
         name_unknown: bool,
         block: u64,
-        on_evict: &mut impl FnMut(&Entry),
+        on_evict: &mut impl FnMut(&Entry<'_>),
     ) -> Option<(u64, u64)> {
-        let size = data.len() as u64 + ENTRY_OVERHEAD;
+        let name_len = match &name {
+            NameSource::Bytes(b) => b.len(),
+            NameSource::Entry(pos) => match self.lookup(*pos) {
+                Lookup::Known(e) => e.name().len(),
+                _ => 0,
+            },
+        };
+        let size = (name_len + value.len()) as u64 + ENTRY_OVERHEAD;
         let max = u64::from(self.max_size);
         if size > max {
             // §4.4: an entry larger than the maximum size empties the table
@@ -194,19 +341,49 @@ impl DynamicTable {
             self.unknown_older = false;
             return None;
         }
+        // Copy first: the name may belong to an entry evicted below. The
+        // buffer is compacted before, never between copy and eviction.
+        let limit = (2 * self.max_size as usize).max(4096);
+        self.log.compact(limit);
+        let name_range = match name {
+            NameSource::Bytes(_) => None,
+            NameSource::Entry(pos) => {
+                let len = self.log.slots.len();
+                len.checked_sub(1 + pos)
+                    .and_then(|i| self.log.slots.get(i))
+                    .map(|s| {
+                        let start = usize::try_from(s.pos - self.log.base).unwrap_or(0);
+                        start..start + s.name_len as usize
+                    })
+            }
+        };
+        let pos = match (name, name_range) {
+            (NameSource::Bytes(b), _) => self.log.append(&[b, value]),
+            (NameSource::Entry(_), Some(range)) => {
+                let pos = self.log.base + self.log.bytes.len() as u64;
+                self.log.bytes.extend_from_within(range);
+                self.log.bytes.extend_from_slice(value);
+                pos
+            }
+            (NameSource::Entry(_), None) => self.log.append(&[value]),
+        };
+        // The new bytes are not a slot yet, so eviction cannot drop them
+        // (an emptied log keeps them: see `pop_oldest`).
         while self.size + size > max {
-            if !self.evict_oldest(block, on_evict) {
+            if !self.evict_oldest_keeping(block, on_evict, pos) {
                 break;
             }
         }
         self.inserted += 1;
         let number = self.inserted;
-        self.entries.push_front(Entry {
-            data,
-            name_len,
+        self.log.slots.push_back(Slot {
+            pos,
+            name_len: name_len as u32,
+            value_len: value.len() as u32,
             number,
             block,
             name_unknown,
+            evicted_in_block: 0,
         });
         self.size += size;
         if name_unknown {
@@ -217,38 +394,49 @@ impl DynamicTable {
     }
 
     /// Evicts the oldest known entry; `false` when there is none.
-    fn evict_oldest(&mut self, block: u64, on_evict: &mut impl FnMut(&Entry)) -> bool {
-        let Some(entry) = self.entries.pop_back() else {
+    fn evict_oldest(&mut self, block: u64, on_evict: &mut impl FnMut(&Entry<'_>)) -> bool {
+        self.evict_oldest_keeping(block, on_evict, u64::MAX)
+    }
+
+    /// As `evict_oldest`, but bytes from stream position `keep` on survive
+    /// even when the last slot goes.
+    fn evict_oldest_keeping(
+        &mut self,
+        block: u64,
+        on_evict: &mut impl FnMut(&Entry<'_>),
+        keep: u64,
+    ) -> bool {
+        let Some(slot) = self.log.slots.front().copied() else {
             return false;
         };
-        self.size = self.size.saturating_sub(entry.size());
-        if entry.name_unknown {
+        {
+            let entry = self.log.entry(&slot);
+            on_evict(&entry);
+            remember(
+                &mut self.history,
+                self.history_cap,
+                self.history_bytes_cap,
+                &slot,
+                &entry,
+                block,
+            );
+        }
+        self.log.slots.pop_front();
+        if self.log.slots.is_empty() {
+            // Forget the evicted bytes, but not a new entry's bytes being
+            // inserted.
+            let keep_from = usize::try_from(keep.saturating_sub(self.log.base))
+                .unwrap_or(usize::MAX)
+                .min(self.log.bytes.len());
+            self.log.bytes.drain(..keep_from);
+            self.log.base += keep_from as u64;
+        }
+        self.size = self.size.saturating_sub(slot.bytes() + ENTRY_OVERHEAD);
+        if slot.name_unknown {
             self.uncertain = self.uncertain.saturating_sub(1);
         }
         // The encoder evicts unknown (older) entries before any known one.
         self.unknown_older = false;
-        on_evict(&entry);
-        let bytes = entry.size();
-        if self.history_cap > 0 && bytes <= self.history_bytes_cap {
-            while self.history.len() >= self.history_cap
-                || self.history_bytes + bytes > self.history_bytes_cap
-            {
-                let Some(old) = self.history.pop_front() else {
-                    break;
-                };
-                self.history_bytes = self.history_bytes.saturating_sub(old.entry.size());
-            }
-            self.history_bytes += bytes;
-            self.history.push_back(EvictedRecord {
-                entry,
-                evicted_in_block: block,
-            });
-        } else {
-            // Too large to remember: forget older ones too, so the numbers
-            // in the history stay consecutive.
-            self.history.clear();
-            self.history_bytes = 0;
-        }
         true
     }
 
@@ -262,12 +450,11 @@ impl DynamicTable {
 
     /// Bytes were lost: every entry may have moved, so all become unknown.
     pub(crate) fn forget_all(&mut self) {
-        self.entries.clear();
+        self.log.clear();
         self.size = 0;
         self.uncertain = 0;
         self.unknown_older = true;
         self.history.clear();
-        self.history_bytes = 0;
         self.check_unknown_gone();
     }
 
@@ -282,16 +469,15 @@ impl DynamicTable {
 mod tests {
     use super::*;
 
-    fn data(name: &str, value: &str) -> (Box<[u8]>, usize) {
-        let mut v = name.as_bytes().to_vec();
-        v.extend_from_slice(value.as_bytes());
-        (v.into_boxed_slice(), name.len())
-    }
-
     fn insert(t: &mut DynamicTable, name: &str, value: &str) -> Vec<u64> {
-        let (d, n) = data(name, value);
         let mut evicted = Vec::new();
-        t.insert(d, n, false, 0, &mut |e| evicted.push(e.number));
+        t.insert(
+            NameSource::Bytes(name.as_bytes()),
+            value.as_bytes(),
+            false,
+            0,
+            &mut |e| evicted.push(e.number),
+        );
         evicted
     }
 
@@ -317,8 +503,16 @@ mod tests {
     fn too_large_entry_empties_the_table() {
         let mut t = DynamicTable::new(64, 8, 1 << 20);
         insert(&mut t, "a", "1");
-        let (d, n) = data("name", &"x".repeat(40));
-        assert!(t.insert(d, n, false, 0, &mut |_| {}).is_none());
+        let v = "x".repeat(40);
+        assert!(t
+            .insert(
+                NameSource::Bytes(b"name"),
+                v.as_bytes(),
+                false,
+                0,
+                &mut |_| {}
+            )
+            .is_none());
         assert_eq!(t.len(), 0);
         assert_eq!(t.size(), 0);
     }
@@ -357,5 +551,78 @@ mod tests {
         assert!(t.was_at(3).is_none()); // entry 2
         assert_eq!(t.was_at(2).unwrap().entry.number, 3);
         assert_eq!(t.was_at(1).unwrap().entry.number, 4);
+    }
+}
+
+#[cfg(test)]
+mod storage_tests {
+    use super::*;
+
+    fn names(t: &DynamicTable) -> Vec<String> {
+        t.entries()
+            .map(|e| {
+                format!(
+                    "{}={}",
+                    String::from_utf8_lossy(e.name()),
+                    String::from_utf8_lossy(e.value())
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn name_from_an_entry_the_insertion_evicts() {
+        // Room for exactly one 36-byte entry: inserting "abc: d" with the
+        // name of the only entry evicts that entry.
+        let mut t = DynamicTable::new(40, 4, 1 << 20);
+        t.insert(NameSource::Bytes(b"abc"), b"x", false, 0, &mut |_| {});
+        let mut evicted = Vec::new();
+        t.insert(NameSource::Entry(0), b"d", false, 1, &mut |e| {
+            evicted.push(e.name().to_vec())
+        });
+        assert_eq!(evicted, vec![b"abc".to_vec()]);
+        assert_eq!(names(&t), vec!["abc=d"]);
+        assert_eq!(t.size(), 36);
+        assert_eq!(t.was_at(1).unwrap().entry.value(), b"x");
+    }
+
+    #[test]
+    fn storage_stays_bounded_and_correct_over_many_inserts() {
+        let mut t = DynamicTable::new(300, 8, 1000);
+        let mut expect: std::collections::VecDeque<String> = Default::default();
+        let mut size = 0;
+        for i in 0..5000u32 {
+            let value = "v".repeat((i % 50) as usize);
+            let name = format!("n{i}");
+            let from_entry = i % 3 == 0 && t.len() > 1;
+            let name_used = if from_entry {
+                let e = t.entries().nth(1).unwrap();
+                String::from_utf8(e.name().to_vec()).unwrap()
+            } else {
+                name.clone()
+            };
+            let src = if from_entry {
+                NameSource::Entry(1)
+            } else {
+                NameSource::Bytes(name.as_bytes())
+            };
+            let entry_size = name_used.len() + value.len() + 32;
+            let mut evicted = 0;
+            t.insert(src, value.as_bytes(), false, u64::from(i), &mut |_| {
+                evicted += 1
+            });
+            for _ in 0..evicted {
+                let old = expect.pop_back().unwrap();
+                size -= old.len() - 1 + 32;
+            }
+            expect.push_front(format!("{name_used}={value}"));
+            size += entry_size;
+            assert_eq!(names(&t), Vec::from(expect.clone()));
+            assert_eq!(t.size(), size as u64);
+            // Compaction starts at max(2 x max size, 4096) bytes.
+            assert!(t.log.bytes.len() <= 4096 + 100, "{}", t.log.bytes.len());
+            assert!(t.history.bytes.len() <= 2 * 1000 + 100);
+            assert!(t.history.slots.len() <= 8);
+        }
     }
 }

@@ -64,12 +64,13 @@ pub(crate) fn decode_into(src: &[u8], dst: &mut [u8]) -> Result<usize, HuffmanEr
         // through a zero-padded word).
         let word = match rest.first_chunk::<8>() {
             Some(chunk) => u64::from_be_bytes(*chunk),
-            None => rest
-                .iter()
-                .fold((0u64, 56u32), |(w, shift), b| {
-                    (w | u64::from(*b) << shift, shift.wrapping_sub(8))
-                })
-                .0,
+            None => {
+                rest.iter()
+                    .fold((0u64, 56u32), |(w, shift), b| {
+                        (w | u64::from(*b) << shift, shift.wrapping_sub(8))
+                    })
+                    .0
+            }
         };
         acc |= word >> nbits;
         let take = ((63 - nbits) >> 3).min(rest.len() as u32);
