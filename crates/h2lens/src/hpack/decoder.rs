@@ -564,7 +564,7 @@ fn read_string<'a>(
     })?;
     let available = buf.len().saturating_sub(n);
     // `len` comes from the wire: on 32-bit targets `n + len` may overflow.
-    let end = n.checked_add(len as usize).unwrap_or(usize::MAX);
+    let end = n.saturating_add(len as usize);
     let Some(raw) = buf.get(n..end) else {
         return Err(DecodeErrorKind::Truncated {
             needed: len,
