@@ -74,11 +74,12 @@ fn main() {
         }
         (fields, octets)
     };
-    let run_decode = || {
+    let run_decode = |table_events: bool| {
         let mut fields = 0u64;
         let mut octets = 0u64;
         for story in &stories {
             let mut d = Decoder::new(&limits);
+            d.set_table_events(table_events);
             for (size, block) in story {
                 if let Some(size) = size {
                     d.set_settings_table_size(*size);
@@ -99,11 +100,15 @@ fn main() {
         "corpus: {} stories, {blocks} blocks, {bytes} bytes; {rounds} rounds",
         stories.len()
     );
-    for (name, f) in [
-        ("decode_fields", &run_fields as &dyn Fn() -> (u64, u64)),
-        ("decode", &run_decode),
-    ] {
-        if only.as_deref().is_some_and(|o| !name.ends_with(o)) {
+    let run_decode_all = || run_decode(true);
+    let run_decode_quiet = || run_decode(false);
+    let runs: [(&str, &dyn Fn() -> (u64, u64)); 3] = [
+        ("decode_fields", &run_fields),
+        ("decode", &run_decode_all),
+        ("decode (no insert/evict events)", &run_decode_quiet),
+    ];
+    for (name, f) in runs {
+        if only.as_deref().is_some_and(|o| !name.starts_with(o)) {
             continue;
         }
         let (fields, octets) = f(); // warm up
@@ -113,7 +118,7 @@ fn main() {
         }
         let secs = start.elapsed().as_secs_f64() / f64::from(rounds);
         println!(
-            "{name:>14}: {fields} fields ({octets} octets) in {:.2} ms: {:.2} M fields/s, {:.0} MB/s of wire",
+            "{name:>31}: {fields} fields ({octets} octets) in {:.2} ms: {:.2} M fields/s, {:.0} MB/s of wire",
             secs * 1e3,
             fields as f64 / secs / 1e6,
             bytes as f64 / secs / 1e6

@@ -413,3 +413,19 @@ fn c6_responses_with_huffman_evict() {
         ]
     );
 }
+
+#[test]
+fn table_events_can_be_turned_off() {
+    let limits = HpackLimits::default();
+    let mut with = Decoder::with_table_size(&limits, 256);
+    let mut without = Decoder::with_table_size(&limits, 256);
+    without.set_table_events(false);
+    for step in C5 {
+        let a = with.decode(&hex(step.wire));
+        let b = without.decode(&hex(step.wire));
+        assert_eq!(a.fields, b.fields);
+        assert_eq!(a.table, b.table);
+        assert!(!a.table_events.is_empty());
+        assert!(b.table_events.is_empty());
+    }
+}
