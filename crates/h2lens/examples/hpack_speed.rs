@@ -14,6 +14,9 @@ use h2lens::octets::from_hex;
 /// One story: (SETTINGS table size before the case, block) per case.
 type Blocks = Vec<(Option<u32>, Vec<u8>)>;
 
+/// One pass over the corpus, returning (fields, name and value octets).
+type Run<'a> = dyn Fn() -> (u64, u64) + 'a;
+
 fn main() {
     let rounds: u32 = std::env::args()
         .nth(1)
@@ -102,7 +105,7 @@ fn main() {
     );
     let run_decode_all = || run_decode(true);
     let run_decode_quiet = || run_decode(false);
-    let runs: [(&str, &dyn Fn() -> (u64, u64)); 3] = [
+    let runs: [(&str, &Run); 3] = [
         ("decode_fields", &run_fields),
         ("decode", &run_decode_all),
         ("decode (no insert/evict events)", &run_decode_quiet),
