@@ -145,16 +145,12 @@ fn push_hex_escape(out: &mut String, b: u8) {
     push_hex_byte(out, b);
 }
 
-fn push_hex_byte(out: &mut String, b: u8) {
-    out.push(hex_digit(b >> 4));
-    out.push(hex_digit(b & 0x0f));
-}
+const HEX: &[u8; 16] = b"0123456789abcdef";
 
-fn hex_digit(nibble: u8) -> char {
-    match nibble {
-        0..=9 => char::from(b'0' + nibble),
-        _ => char::from(b'a' + (nibble & 0x0f) - 10),
-    }
+fn push_hex_byte(out: &mut String, b: u8) {
+    let digit = |n: u8| char::from(HEX.get(usize::from(n & 0x0f)).copied().unwrap_or(b'0'));
+    out.push(digit(b >> 4));
+    out.push(digit(b));
 }
 
 /// Lower-case hex, two digits per byte.

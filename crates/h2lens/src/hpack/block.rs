@@ -203,3 +203,31 @@ pub struct HeaderBlock {
     /// The table after the block.
     pub table: TableSummary,
 }
+
+/// One dynamic table entry, as [`super::Decoder::table`] shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TableEntry {
+    /// Its index now (62 is the newest).
+    pub index: u32,
+    /// Insertion number in this decoder (1 is the first entry ever
+    /// inserted), as in [`TableEvent::Inserted::entry`].
+    pub entry: u64,
+    pub name: Octets,
+    pub value: Octets,
+    /// §4.1 size (name + value + 32); a lower bound when `name_unknown`.
+    pub size: u32,
+    pub inserted_in_block: u64,
+    /// The entry was inserted with a name taken from an unknown entry.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub name_unknown: bool,
+}
+
+/// The dynamic table at one moment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TableSnapshot {
+    /// Known entries, newest first.
+    pub entries: Vec<TableEntry>,
+    /// Older entries that decoding never saw may follow the known ones.
+    pub unknown_entries_possible: bool,
+    pub summary: TableSummary,
+}
