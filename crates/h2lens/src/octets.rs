@@ -9,8 +9,9 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
 use serde::ser::SerializeStruct;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// An owned byte string taken from the wire.
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -82,6 +83,88 @@ impl fmt::Display for Octets {
 impl Serialize for Octets {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serialize_octets(&self.0, serializer)
+    }
+}
+
+/// Reads what [`Octets`] writes: a string (its UTF-8 bytes), or an object
+/// with `hex` or `bytes` (`text` alone is taken as UTF-8 text); also a byte
+/// array (a JS `Uint8Array` or a list of numbers).
+impl<'de> Deserialize<'de> for Octets {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(OctetsVisitor)
+    }
+}
+
+struct OctetsVisitor;
+
+impl<'de> Visitor<'de> for OctetsVisitor {
+    type Value = Octets;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, bytes, or an object with `hex` or `bytes`")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Octets, E> {
+        Ok(Octets::from(v))
+    }
+
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Octets, E> {
+        Ok(Octets::from(v))
+    }
+
+    fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<Octets, E> {
+        Ok(Octets(v))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Octets, A::Error> {
+        let mut out = Vec::new();
+        while let Some(b) = seq.next_element::<u8>()? {
+            out.push(b);
+        }
+        Ok(Octets(out))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Octets, A::Error> {
+        let mut text = None;
+        let mut bytes = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "hex" => {
+                    let hex: String = map.next_value()?;
+                    bytes = Some(
+                        from_hex(&hex)
+                            .ok_or_else(|| de::Error::custom("`hex` is not valid hex"))?,
+                    );
+                }
+                "bytes" => bytes = Some(map.next_value::<Octets>()?.0),
+                "text" => text = Some(map.next_value::<String>()?),
+                _ => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+        }
+        match (bytes, text) {
+            (Some(b), _) => Ok(Octets(b)),
+            (None, Some(t)) => Ok(Octets::from(t.as_str())),
+            (None, None) => Err(de::Error::custom("expected `hex`, `bytes` or `text`")),
+        }
+    }
+}
+
+/// Bytes always serialized as lower-case hex (for raw frame and block bytes,
+/// where a viewer needs bytes, not text).
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct HexBytes(pub Vec<u8>);
+
+impl fmt::Debug for HexBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&to_hex(&self.0))
+    }
+}
+
+impl Serialize for HexBytes {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&to_hex(&self.0))
     }
 }
 
@@ -203,6 +286,17 @@ mod tests {
         let json = serde_json::to_value(&o).unwrap();
         assert_eq!(json["hex"], "0061ff5c");
         assert_eq!(json["text"], "\u{0}a\\xff\\\\");
+    }
+
+    #[test]
+    fn reads_back_what_it_writes() {
+        for bytes in [b"plain".to_vec(), vec![0, 0xff, b'\\', 0x80]] {
+            let o = Octets(bytes);
+            let json = serde_json::to_string(&o).unwrap();
+            assert_eq!(serde_json::from_str::<Octets>(&json).unwrap(), o);
+        }
+        let arr: Octets = serde_json::from_str("[1,2,255]").unwrap();
+        assert_eq!(arr.as_bytes(), &[1, 2, 255]);
     }
 
     #[test]

@@ -146,7 +146,7 @@ impl Core {
             .cfg
             .output
             .header_block_bytes
-            .then(|| Octets::new(block.bytes.clone()));
+            .then(|| HexBytes(block.bytes.clone()));
         let event = HeaderBlockEvent {
             id,
             dir,

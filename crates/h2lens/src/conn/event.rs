@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::diag::{Diagnostic, Span};
 use crate::frame::{ErrorCode, Frame, FrameHeader, PrioritySpec, Setting};
 use crate::hpack::HeaderBlock;
-use crate::octets::Octets;
+use crate::octets::{HexBytes, Octets};
 use crate::time::{Direction, Timestamp};
 
 /// Where in the input something was: the direction, the packet (1-based
@@ -116,9 +116,10 @@ pub struct FrameEvent {
     /// The packet in which its first byte arrived.
     pub first_packet: u64,
     pub ts: Timestamp,
-    /// The frame's bytes, when asked for (`OutputOptions::frame_bytes`).
+    /// The frame's bytes, as hex, when asked for
+    /// (`OutputOptions::frame_bytes`: the payload is cut at that many bytes).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub bytes: Option<Octets>,
+    pub bytes: Option<HexBytes>,
     /// DATA payload without padding, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<Octets>,
@@ -180,9 +181,9 @@ pub struct HeaderBlockEvent {
     pub ts: Timestamp,
     #[serde(flatten)]
     pub hpack: HeaderBlock,
-    /// The block's bytes, when asked for.
+    /// The block's bytes (fragments joined), as hex, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub bytes: Option<Octets>,
+    pub bytes: Option<HexBytes>,
 }
 
 /// An HTTP/1.x message head (the h2c upgrade request and its 101, or a

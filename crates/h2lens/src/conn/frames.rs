@@ -266,7 +266,7 @@ impl Core {
                 v.extend_from_slice(&header.encode());
                 let keep = raw.payload.len().min(limit as usize);
                 v.extend_from_slice(raw.payload.get(..keep).unwrap_or(&[]));
-                Some(Octets::new(v))
+                Some(HexBytes(v))
             }
         };
         self.emit(ConnEvent::Frame(FrameEvent {

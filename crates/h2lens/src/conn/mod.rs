@@ -36,7 +36,7 @@ use crate::frame::{
     FRAME_HEADER_LEN,
 };
 use crate::hpack::{self, HeaderBlock, TableState, UnknownCause};
-use crate::octets::Octets;
+use crate::octets::{HexBytes, Octets};
 use crate::time::{Direction, PerDir, Timestamp};
 
 use frame::ByteQueue;

@@ -29,4 +29,3 @@ pub use block::{
 pub use decoder::{Decoder, DEFAULT_TABLE_SIZE};
 pub use encoder::{Encoder, EncoderOptions, HuffmanPolicy, IndexingPolicy};
 pub use error::{DecodeError, DecodeErrorKind, EvictedEntry};
-
