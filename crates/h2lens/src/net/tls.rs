@@ -1,0 +1,1 @@
+//! TLS hello inspection (placeholder, filled below).
