@@ -158,3 +158,49 @@ fn net_events_do_not_depend_on_chunking() {
         }
     }
 }
+
+/// tests/fixtures/extra/grpc_python_gap.pcap is grpc_python.pcap without
+/// its packet 38 (editcap). tshark on the full capture:
+/// `tshark -r grpc_python.pcap -Y frame.number==38 -T fields -e tcp.srcport -e tcp.seq -e tcp.len`
+/// → `34712 2161 319`: client→server relative sequence 2161 (stream offset
+/// 2160), 319 bytes. In the cut file the server ACKs past the hole (packet
+/// 38) before the client's next data segment (packet 44, `tcp.seq` 2480).
+#[test]
+fn a_lost_client_segment_is_a_gap_where_tshark_places_it() {
+    let (_, full) = net_events(&read_fixture("corpus/grpc_python.pcap"), Chunking::Whole, &TcpLimits::default());
+    let full = streams(&full);
+    let c2s = &full.bytes[&(ConnId(0), Direction::ClientToServer)];
+    // (These bytes equal tshark's follow output: every_corpus_stream_equals_tshark_follow.)
+
+    let (_, events) = net_events(&read_fixture("extra/grpc_python_gap.pcap"), Chunking::Whole, &TcpLimits::default());
+    let gaps: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            NetEvent::Gap(g) => Some(g.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    let gap = &gaps[0];
+    assert_eq!((gap.conn, gap.dir, gap.offset, gap.len), (ConnId(0), Direction::ClientToServer, 2160, 319));
+    assert_eq!(gap.reason, h2lens::net::GapReason::NotCaptured, "the server acknowledged the bytes");
+    assert_eq!(gap.packet, 44, "revealed by the client's next data segment");
+    // The gap comes right before packet 44's data, not at the end of the capture.
+    let at = events.iter().position(|e| matches!(e, NetEvent::Gap(_))).unwrap();
+    match &events[at + 1] {
+        NetEvent::Data(d) => assert_eq!((d.packet, d.offset, d.dir), (44, 2479, Direction::ClientToServer)),
+        other => panic!("after the gap: {other:?}"),
+    }
+    // Everything else is the full capture's stream.
+    let mut got = Vec::new();
+    for e in &events {
+        if let NetEvent::Data(d) = e {
+            if d.dir == Direction::ClientToServer {
+                got.extend_from_slice(d.data.as_bytes());
+            }
+        }
+    }
+    let mut want = c2s[..2160].to_vec();
+    want.extend_from_slice(&c2s[2479..]);
+    assert!(got == want, "client→server bytes around the gap");
+}

@@ -100,6 +100,9 @@ pub struct StreamData {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GapReason {
+    /// The receiver acknowledged these bytes and later ones were captured,
+    /// but these are not in the capture (the capture dropped them).
+    NotCaptured,
     /// Later bytes were captured but these never were (lost, or dropped by
     /// the capture), found at the end of the capture, a close, or a FIN
     /// beyond the last byte.

@@ -51,6 +51,8 @@ pub(crate) struct Half {
     history_start: u64,
     fin: Option<(u64, PacketRef)>,
     closed: bool,
+    /// The highest acknowledgment number the peer sent for this direction.
+    acked: Option<u32>,
 }
 
 impl Half {
@@ -66,6 +68,7 @@ impl Half {
             history_start: 0,
             fin: None,
             closed: false,
+            acked: None,
         }
     }
 
@@ -135,7 +138,45 @@ impl Half {
             }
         }
         self.drain(sink);
+        self.resolve_acked(sink);
         self.enforce_limits(sink);
+    }
+
+    /// The peer acknowledged up to `ack` (the next sequence number it
+    /// expects from this direction).
+    pub(crate) fn ack(&mut self, ack: u32, sink: &mut Sink<'_>) {
+        let newer = match self.acked {
+            None => true,
+            // RFC 9293 §3.4: modular "greater than".
+            Some(prev) => (ack.wrapping_sub(prev) as i32) > 0,
+        };
+        if newer {
+            self.acked = Some(ack);
+            self.resolve_acked(sink);
+        }
+    }
+
+    /// A hole the peer has acknowledged will never be filled: the receiver
+    /// got those bytes, the capture did not. Only declared when later
+    /// bytes are buffered (the sender has moved on), so a capture that
+    /// merely shows the ACK before the data does not lose bytes.
+    fn resolve_acked(&mut self, sink: &mut Sink<'_>) {
+        let Some(acked) = self.acked else { return };
+        if !self.started {
+            return;
+        }
+        while let Some((&start, piece)) = self.buffer.first_key_value() {
+            let ack_at = self.offset_of(acked);
+            if start <= self.cursor || ack_at <= self.cursor as i64 {
+                break;
+            }
+            let pkt = match piece {
+                Piece::Data(_, p) | Piece::NotCaptured(_, p) => *p,
+            };
+            let end = (ack_at as u64).min(start);
+            self.gap(end - self.cursor, GapReason::NotCaptured, pkt, sink);
+            self.drain(sink);
+        }
     }
 
     /// A FIN at `seq` (the sequence number it occupies).

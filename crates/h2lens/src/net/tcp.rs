@@ -13,7 +13,7 @@ use etherparse::TcpSlice;
 
 use super::reassembly::{Half, HalfLimits};
 use super::{
-    ByteCount, CloseKind, ConnId, ConnectionOpened, Endpoint, GapReason, NetDiagnostic, NetEvent,
+    CloseKind, ConnId, ConnectionOpened, Endpoint, GapReason, NetDiagnostic, NetEvent,
     NetStats, PacketRef, SkipReason, SkippedPacket, StreamClosed, StreamData, StreamGap,
 };
 use crate::config::TcpLimits;
@@ -25,6 +25,8 @@ pub(crate) struct Segment<'a> {
     pub src_port: u16,
     pub dst_port: u16,
     pub seq: u32,
+    /// Acknowledgment number (meaningful when `ack`).
+    pub ack_num: u32,
     pub syn: bool,
     pub ack: bool,
     pub fin: bool,
@@ -51,6 +53,7 @@ impl<'a> Segment<'a> {
             src_port: tcp.source_port(),
             dst_port: tcp.destination_port(),
             seq: tcp.sequence_number(),
+            ack_num: tcp.acknowledgment_number(),
             syn: tcp.syn(),
             ack: tcp.ack(),
             fin: tcp.fin(),
@@ -377,6 +380,11 @@ impl Connections {
             half.fin(fin_seq, pkt, &mut sink);
         }
         sink.flush_tally();
+        if seg.ack {
+            let mut other_sink = Sink { dir: dir.reverse(), tally: Tally::default(), ..sink };
+            other.ack(seg.ack_num, &mut other_sink);
+            other_sink.flush_tally();
+        }
         if !was_finished && half.closed() && other.closed() {
             half.release();
             other.release();
