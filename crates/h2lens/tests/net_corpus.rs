@@ -167,12 +167,20 @@ fn net_events_do_not_depend_on_chunking() {
 /// 38) before the client's next data segment (packet 44, `tcp.seq` 2480).
 #[test]
 fn a_lost_client_segment_is_a_gap_where_tshark_places_it() {
-    let (_, full) = net_events(&read_fixture("corpus/grpc_python.pcap"), Chunking::Whole, &TcpLimits::default());
+    let (_, full) = net_events(
+        &read_fixture("corpus/grpc_python.pcap"),
+        Chunking::Whole,
+        &TcpLimits::default(),
+    );
     let full = streams(&full);
     let c2s = &full.bytes[&(ConnId(0), Direction::ClientToServer)];
     // (These bytes equal tshark's follow output: every_corpus_stream_equals_tshark_follow.)
 
-    let (_, events) = net_events(&read_fixture("extra/grpc_python_gap.pcap"), Chunking::Whole, &TcpLimits::default());
+    let (_, events) = net_events(
+        &read_fixture("extra/grpc_python_gap.pcap"),
+        Chunking::Whole,
+        &TcpLimits::default(),
+    );
     let gaps: Vec<_> = events
         .iter()
         .filter_map(|e| match e {
@@ -182,13 +190,26 @@ fn a_lost_client_segment_is_a_gap_where_tshark_places_it() {
         .collect();
     assert_eq!(gaps.len(), 1, "{gaps:?}");
     let gap = &gaps[0];
-    assert_eq!((gap.conn, gap.dir, gap.offset, gap.len), (ConnId(0), Direction::ClientToServer, 2160, 319));
-    assert_eq!(gap.reason, h2lens::net::GapReason::NotCaptured, "the server acknowledged the bytes");
+    assert_eq!(
+        (gap.conn, gap.dir, gap.offset, gap.len),
+        (ConnId(0), Direction::ClientToServer, 2160, 319)
+    );
+    assert_eq!(
+        gap.reason,
+        h2lens::net::GapReason::NotCaptured,
+        "the server acknowledged the bytes"
+    );
     assert_eq!(gap.packet, 44, "revealed by the client's next data segment");
     // The gap comes right before packet 44's data, not at the end of the capture.
-    let at = events.iter().position(|e| matches!(e, NetEvent::Gap(_))).unwrap();
+    let at = events
+        .iter()
+        .position(|e| matches!(e, NetEvent::Gap(_)))
+        .unwrap();
     match &events[at + 1] {
-        NetEvent::Data(d) => assert_eq!((d.packet, d.offset, d.dir), (44, 2479, Direction::ClientToServer)),
+        NetEvent::Data(d) => assert_eq!(
+            (d.packet, d.offset, d.dir),
+            (44, 2479, Direction::ClientToServer)
+        ),
         other => panic!("after the gap: {other:?}"),
     }
     // Everything else is the full capture's stream.

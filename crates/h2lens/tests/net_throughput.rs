@@ -18,13 +18,19 @@ use h2lens::config::{CaptureLimits, TcpLimits};
 use h2lens::net::{Dissector, NetEvent};
 
 fn big_pcap() -> Option<Vec<u8>> {
-    let path = std::env::var_os("H2LENS_BIG_PCAP").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/big/h2load_200k.pcap")
-    });
+    let path = std::env::var_os("H2LENS_BIG_PCAP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/corpus/big/h2load_200k.pcap")
+        });
     match std::fs::read(&path) {
         Ok(bytes) => Some(bytes),
         Err(e) => {
-            eprintln!("SKIPPED: the benchmark capture {} is absent ({e})", path.display());
+            eprintln!(
+                "SKIPPED: the benchmark capture {} is absent ({e})",
+                path.display()
+            );
             None
         }
     }

@@ -41,6 +41,16 @@ pub(crate) fn block_name(block_type: u32) -> &'static str {
     }
 }
 
+/// Non-packet blocks that Wireshark nevertheless lists as frames (custom
+/// blocks, systemd journal entries, Sysdig events), so they take a frame
+/// number.
+pub(crate) fn is_numbered_record(block_type: u32) -> bool {
+    matches!(
+        block_type,
+        0x0000_0bad | 0x4000_0bad | 0x0000_0009 | 0x0000_0201..=0x0000_0213
+    )
+}
+
 /// Why the rest of a block could not be used.
 pub(crate) type BlockError = String;
 

@@ -633,13 +633,20 @@ impl Reader {
             }
             _ => {
                 let name = pcapng::block_name(block_type);
-                self.skipped(
-                    block_type,
+                let reason = if pcapng::is_numbered_record(block_type) {
+                    // Wireshark shows these blocks as frames: keep packet
+                    // numbers equal to tshark's.
+                    self.packets += 1;
+                    format!(
+                        "{name} block (type 0x{block_type:08x}) is not network traffic; tshark shows it as frame {}",
+                        self.packets
+                    )
+                } else {
                     format!(
                         "{name} block (type 0x{block_type:08x}) is not needed to decode traffic"
-                    ),
-                    span,
-                );
+                    )
+                };
+                self.skipped(block_type, reason, span);
                 self.advance(Account::Skipped, len);
                 Step::Progress
             }

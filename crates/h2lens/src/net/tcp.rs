@@ -13,8 +13,8 @@ use etherparse::TcpSlice;
 
 use super::reassembly::{Half, HalfLimits};
 use super::{
-    CloseKind, ConnId, ConnectionOpened, Endpoint, GapReason, NetDiagnostic, NetEvent,
-    NetStats, PacketRef, SkipReason, SkippedPacket, StreamClosed, StreamData, StreamGap,
+    CloseKind, ConnId, ConnectionOpened, Endpoint, GapReason, NetDiagnostic, NetEvent, NetStats,
+    PacketRef, SkipReason, SkippedPacket, StreamClosed, StreamData, StreamGap,
 };
 use crate::config::TcpLimits;
 use crate::{Diagnostic, Direction, Layer, Octets};
@@ -381,7 +381,11 @@ impl Connections {
         }
         sink.flush_tally();
         if seg.ack {
-            let mut other_sink = Sink { dir: dir.reverse(), tally: Tally::default(), ..sink };
+            let mut other_sink = Sink {
+                dir: dir.reverse(),
+                tally: Tally::default(),
+                ..sink
+            };
             other.ack(seg.ack_num, &mut other_sink);
             other_sink.flush_tally();
         }
