@@ -238,3 +238,43 @@ fn corpus_events_do_not_depend_on_chunking() {
         }
     }
 }
+
+/// tests/fixtures/net/h2_tls_curl_dsb.pcapng was made by Wireshark's own
+/// `editcap --inject-secrets tls,h2_tls_curl.keys.log h2_tls_curl.pcap …`
+/// (scripts/fixtures/make_net_fixtures.py): its Decryption Secrets Block
+/// must hold exactly the key log file, and its packets the pcap's.
+#[test]
+fn decryption_secrets_block_holds_the_key_log() {
+    let events = capture_events(
+        &read_fixture("net/h2_tls_curl_dsb.pcapng"),
+        Chunking::Random { seed: 9, max: 700 },
+        &CaptureLimits::default(),
+    );
+    let secrets: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            CaptureEvent::Secrets(s) => Some(s),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(secrets.len(), 1);
+    assert_eq!(
+        secrets[0].secrets_type,
+        h2lens::capture::SecretsType::TLS_KEY_LOG
+    );
+    assert_eq!(
+        secrets[0].data.as_bytes(),
+        read_fixture("corpus/h2_tls_curl.keys.log").as_slice()
+    );
+    let pcap = capture_events(
+        &read_fixture("corpus/h2_tls_curl.pcap"),
+        Chunking::Whole,
+        &CaptureLimits::default(),
+    );
+    let (a, b) = (packets(&events), packets(&pcap));
+    assert_eq!(a.len(), 69);
+    assert!(a
+        .iter()
+        .zip(&b)
+        .all(|(x, y)| (x.number, x.ts, &x.data) == (y.number, y.ts, &y.data)));
+}

@@ -441,7 +441,7 @@ impl Reader {
             return Step::Progress;
         }
         let data_len = rh.captured_len as usize;
-        let total = pcap::RECORD_HEADER_LEN + data_len;
+        let total = pcap::RECORD_HEADER_LEN.saturating_add(data_len);
         let Some(data) = self.avail().get(pcap::RECORD_HEADER_LEN..total) else {
             return self.needs(total);
         };

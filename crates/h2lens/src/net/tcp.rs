@@ -464,7 +464,8 @@ impl Connections {
         Some(index)
     }
 
-    /// Ends a connection early (its ports were reused): holes become gaps.
+    /// Ends a connection (its ports were reused, or the capture ended):
+    /// holes become gaps, buffered bytes are delivered.
     fn end(
         &mut self,
         index: usize,
@@ -475,11 +476,12 @@ impl Connections {
         let Some(conn) = self.conns.get_mut(index) else {
             return;
         };
-        if conn.finished {
-            return;
+        if !conn.finished {
+            conn.finished = true;
+            self.active = self.active.saturating_sub(1);
         }
-        conn.finished = true;
-        self.active = self.active.saturating_sub(1);
+        // Also for a finished connection: segments that came after its
+        // close may be buffered.
         for (half, dir) in conn
             .halves
             .iter_mut()
