@@ -124,6 +124,7 @@ impl Reader {
         }
         if self.stopped {
             // Nothing more will be parsed: count without buffering.
+            self.compact();
             self.base = self.base.saturating_add(bytes.len() as u64);
             self.count(Account::Undecodable, bytes.len());
             return;

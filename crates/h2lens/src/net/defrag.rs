@@ -6,8 +6,6 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::IpAddr;
 
-use crate::Timestamp;
-
 /// Largest IP datagram payload: offsets are 13 bits × 8, lengths 16 bits.
 const MAX_DATAGRAM: u32 = 65_535;
 
@@ -97,7 +95,6 @@ impl Defragmenter {
         more: bool,
         data: &[u8],
         packet: u64,
-        _ts: Timestamp,
     ) -> AddOutcome {
         let mut outcome = AddOutcome {
             added: Added::Held,
@@ -302,13 +299,12 @@ mod tests {
     #[test]
     fn reassembles_out_of_order_with_overlap() {
         let mut d = Defragmenter::new(1 << 20);
-        let ts = Timestamp(0);
-        assert_eq!(d.add(key(1), 16, false, b"cccc", 1, ts).added, Added::Held);
-        let o = d.add(key(1), 8, true, b"bbbbbbbb", 2, ts);
+        assert_eq!(d.add(key(1), 16, false, b"cccc", 1).added, Added::Held);
+        let o = d.add(key(1), 8, true, b"bbbbbbbb", 2);
         assert_eq!(o.added, Added::Held);
-        let o = d.add(key(1), 8, true, b"XXXXXXXX", 3, ts);
+        let o = d.add(key(1), 8, true, b"XXXXXXXX", 3);
         assert_eq!(o.overlap, 8);
-        let o = d.add(key(1), 0, true, b"aaaaaaaa", 4, ts);
+        let o = d.add(key(1), 0, true, b"aaaaaaaa", 4);
         assert_eq!(
             o.added,
             Added::Complete {
@@ -323,10 +319,9 @@ mod tests {
     #[test]
     fn limit_evicts_oldest() {
         let mut d = Defragmenter::new(16);
-        let ts = Timestamp(0);
-        d.add(key(1), 0, true, &[1; 8], 1, ts);
-        d.add(key(2), 0, true, &[2; 8], 2, ts);
-        let o = d.add(key(3), 0, true, &[3; 8], 3, ts);
+        d.add(key(1), 0, true, &[1; 8], 1);
+        d.add(key(2), 0, true, &[2; 8], 2);
+        let o = d.add(key(3), 0, true, &[3; 8], 3);
         assert_eq!(o.dropped.len(), 1);
         assert_eq!(o.dropped[0].key, key(1));
         assert_eq!(d.drain().len(), 2);

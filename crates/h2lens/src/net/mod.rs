@@ -321,7 +321,8 @@ impl Dissector {
     }
 
     /// Handles one packet given by parts; `original_len` is its length on
-    /// the wire (to tell a capture cut from a malformed length).
+    /// the wire (to tell a capture cut from a malformed length). Packets
+    /// after [`Dissector::finish`] are ignored.
     pub fn handle(
         &mut self,
         link_type: LinkType,
@@ -453,7 +454,7 @@ impl Dissector {
             };
             let outcome = self
                 .defrag
-                .add(key, frag.offset, frag.more, ip.payload, number, ts);
+                .add(key, frag.offset, frag.more, ip.payload, number);
             let kept = payload_len.saturating_sub(outcome.overlap as u64);
             if outcome.overlap > 0 {
                 self.stats.pending_bytes = self
@@ -508,14 +509,16 @@ impl Dissector {
             return;
         }
         let tcp_bytes = ip.payload;
-        let Ok(segment) = tcp::Segment::parse(tcp_bytes) else {
-            let reason = if cut_by_capture || tcp_bytes.len() < ip.declared_len {
-                SkipReason::Truncated
-            } else {
-                SkipReason::Malformed
-            };
-            let detail = tcp::Segment::parse(tcp_bytes).err().unwrap_or_default();
-            return self.skip_packet(pkt, Layer::Tcp, reason, detail, len);
+        let segment = match tcp::Segment::parse(tcp_bytes) {
+            Ok(segment) => segment,
+            Err(detail) => {
+                let reason = if cut_by_capture || tcp_bytes.len() < ip.declared_len {
+                    SkipReason::Truncated
+                } else {
+                    SkipReason::Malformed
+                };
+                return self.skip_packet(pkt, Layer::Tcp, reason, detail, len);
+            }
         };
         let missing = ip.declared_len.saturating_sub(tcp_bytes.len()) as u64;
         self.stats.header_bytes += headers + segment.header_len as u64;
