@@ -29,6 +29,8 @@ enum Command {
     Exchanges(cmd::listing::ListArgs),
     /// Every protocol anomaly, in plain words.
     Anomalies(cmd::listing::ListArgs),
+    /// gRPC calls: status, metadata (wire order and grouped), messages.
+    Grpc(cmd::grpc::GrpcArgs),
     /// HPACK tools: inflate stories, encode, explain one block.
     #[command(subcommand)]
     Hpack(cmd::hpack::HpackCommand),
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         Command::Frames(a) => cmd::listing::run_list(cmd::listing::Listing::Frames, a),
         Command::Exchanges(a) => cmd::listing::run_list(cmd::listing::Listing::Exchanges, a),
         Command::Anomalies(a) => cmd::listing::run_list(cmd::listing::Listing::Anomalies, a),
+        Command::Grpc(a) => cmd::grpc::run(a),
         Command::Hpack(c) => cmd::hpack::run(c),
     };
     match result {

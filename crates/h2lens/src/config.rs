@@ -136,6 +136,15 @@ pub struct GrpcLimits {
     pub max_decompressed_size: u32,
     /// Deepest protobuf nesting explored without a schema.
     pub max_protobuf_depth: u32,
+    /// Fields decoded in one schema-less protobuf decode (across nesting)
+    /// before it stops.
+    pub max_protobuf_fields: u32,
+    /// Largest tap event kept (one JSON object or one length-delimited
+    /// Envoy trace); a larger one is skipped and reported.
+    pub max_tap_object_size: u32,
+    /// Tap exchanges waiting for their other events (Linkerd) or segments
+    /// (Envoy streamed) before the oldest is given up as incomplete.
+    pub max_tap_open_exchanges: u32,
 }
 
 impl Default for GrpcLimits {
@@ -144,6 +153,9 @@ impl Default for GrpcLimits {
             max_message_size: 16 << 20,
             max_decompressed_size: 64 << 20,
             max_protobuf_depth: 32,
+            max_protobuf_fields: 1 << 20,
+            max_tap_object_size: 64 << 20,
+            max_tap_open_exchanges: 100_000,
         }
     }
 }

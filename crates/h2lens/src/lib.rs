@@ -43,7 +43,9 @@ pub mod net;
 pub mod protobuf;
 pub mod tap;
 
-// The whole pipeline.
+// The whole pipeline, and what is built on its events.
+pub mod diff;
+pub mod har;
 pub mod inspect;
 
 pub use config::Config;

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use h2lens::inspect::{Event, InputFormat, Inspector, Options};
-use h2lens::Config;
 
 /// Where the input comes from.
 #[derive(Args, Debug, Clone)]
@@ -27,6 +26,10 @@ pub enum FormatArg {
     Pcap,
     Pcapng,
     Http2,
+    LinkerdJson,
+    LinkerdWebsocket,
+    EnvoyJson,
+    EnvoyProto,
 }
 
 impl FormatArg {
@@ -35,6 +38,20 @@ impl FormatArg {
             FormatArg::Pcap => InputFormat::Pcap,
             FormatArg::Pcapng => InputFormat::Pcapng,
             FormatArg::Http2 => InputFormat::Http2,
+            FormatArg::LinkerdJson => InputFormat::LinkerdJson,
+            FormatArg::LinkerdWebsocket => InputFormat::LinkerdWebsocket,
+            FormatArg::EnvoyJson => InputFormat::EnvoyJson,
+            FormatArg::EnvoyProto => InputFormat::EnvoyProtoLengthDelimited,
+        }
+    }
+}
+
+impl InputArgs {
+    /// Decoding options for this input (format forced if asked).
+    pub fn options(&self) -> Options {
+        Options {
+            format: self.format.map(FormatArg::format),
+            ..Options::default()
         }
     }
 }
@@ -53,7 +70,7 @@ impl std::fmt::Display for InputError {
 /// `sink` returning an error (for example a closed pipe) stops early.
 pub fn for_each_event(
     input: &InputArgs,
-    config: Config,
+    options: Options,
     mut sink: impl FnMut(Event) -> io::Result<()>,
 ) -> Result<(), InputError> {
     let name = input.file.display().to_string();
@@ -66,10 +83,7 @@ pub fn for_each_event(
         (Box::new(file), size)
     };
     let progress = make_progress(size, input.no_progress);
-    let mut inspector = Inspector::new(Options {
-        config,
-        format: input.format.map(FormatArg::format),
-    });
+    let mut inspector = Inspector::new(options);
     let mut buf = vec![0u8; 1 << 20];
     let mut events = Vec::new();
     let mut offset = 0u64;

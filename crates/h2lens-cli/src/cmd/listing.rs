@@ -7,7 +7,6 @@ use clap::Args;
 use h2lens::conn::{ConnEvent, FrameEvent, HeaderBlockEvent};
 use h2lens::hpack::{Field, Representation, TableKind, TableState, UnknownCause};
 use h2lens::inspect::{Event, EventKind, Summary};
-use h2lens::Config;
 
 use super::filter::{Filter, FilterArgs};
 use super::input::{for_each_event, InputArgs};
@@ -69,7 +68,7 @@ fn run_listing(
     let mut out = stdout();
     let mut filter = Filter::new(args.filter.clone());
     let json = args.json;
-    for_each_event(&args.input, Config::default(), |event| {
+    for_each_event(&args.input, args.input.options(), |event| {
         if !filter.accept(&event) {
             return Ok(());
         }
@@ -139,7 +138,7 @@ pub fn run_summary(args: ListArgs) -> Result<ExitCode, String> {
     let mut out = stdout();
     let mut summary = None;
     let mut connections = Vec::new();
-    for_each_event(&args.input, Config::default(), |event| {
+    for_each_event(&args.input, args.input.options(), |event| {
         match event.kind {
             EventKind::Summary(s) => summary = Some(s),
             EventKind::Connection(c) => connections.push((event.conn.unwrap_or(0), c, None)),

@@ -169,7 +169,7 @@ impl Core {
         };
         let stream_id = event.stream_id;
         let fields_check = header_rule_findings(&event);
-        self.emit(ConnEvent::HeaderBlock(event));
+        self.emit(ConnEvent::HeaderBlock(Box::new(event)));
         for d in diagnostics {
             self.diag_full(Some(dir), Some(stream_id), None, Some(id), origin, d);
         }

@@ -22,10 +22,10 @@ pub struct Origin {
 pub enum ConnEvent {
     Protocol(ProtocolEvent),
     Frame(FrameEvent),
-    HeaderBlock(HeaderBlockEvent),
+    HeaderBlock(Box<HeaderBlockEvent>),
     Http1(Http1Event),
     Settings(SettingsEvent),
-    Exchange(Exchange),
+    Exchange(Box<Exchange>),
     PingRtt(PingRtt),
     Stalled(Stalled),
     Skipped(Skipped),

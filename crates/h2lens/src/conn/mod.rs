@@ -44,6 +44,12 @@ use marks::Marks;
 use settings::PeerSettings;
 use streams::Stream;
 
+/// Whether a frame header could start a real frame (RFC 9113 §6 rules:
+/// known type, flags, stream and length fit the type).
+pub fn plausible_frame_header(head: &FrameHeader) -> bool {
+    resync::plausible(head)
+}
+
 /// The client connection preface (RFC 9113 §3.4).
 pub const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 

@@ -317,7 +317,7 @@ impl Core {
         stream.exchange.state = state;
         stream.exchange.end = Some(ts);
         self.exchanges += 1;
-        self.emit(ConnEvent::Exchange(stream.exchange));
+        self.emit(ConnEvent::Exchange(Box::new(stream.exchange)));
     }
 
     pub(super) fn close_all_streams(&mut self) {
@@ -336,7 +336,7 @@ impl Core {
             };
             stream.exchange.state = state;
             self.exchanges += 1;
-            self.emit(ConnEvent::Exchange(stream.exchange));
+            self.emit(ConnEvent::Exchange(Box::new(stream.exchange)));
         }
     }
 }

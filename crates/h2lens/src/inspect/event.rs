@@ -33,6 +33,10 @@ pub enum EventKind {
     /// A problem outside any connection (file structure, link layer, a
     /// packet that could not be read).
     Notice(Notice),
+    /// A gRPC call, summarised when its exchange ended.
+    GrpcCall(Box<crate::grpc::GrpcCall>),
+    /// An exchange from a tap stream (decoded headers, no HPACK detail).
+    TapExchange(Box<crate::tap::TapExchange>),
     /// Totals, last.
     Summary(Summary),
     /// Everything the connection decoder reports, with its own `event` tag.
@@ -46,6 +50,9 @@ pub struct InputInfo {
     /// What the input can show: `wire` (captures, raw HTTP/2, socket taps:
     /// every HPACK detail) or `decoded_headers` (HTTP-level taps).
     pub carries: Carries,
+    /// For tap inputs: what they can and cannot tell.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fidelity: Option<crate::tap::Fidelity>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -113,6 +120,10 @@ pub struct Summary {
     pub header_fields: u64,
     pub streams: u64,
     pub exchanges: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub grpc_calls: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tap_exchanges: u64,
     pub diagnostics: DiagnosticCounts,
     pub bytes: ByteAccounting,
 }
@@ -150,4 +161,8 @@ pub struct ByteAccounting {
     /// (non-TCP packets, retransmissions, unsupported link types...).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub packet_bytes_not_in_streams: BTreeMap<String, u64>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

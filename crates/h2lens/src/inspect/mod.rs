@@ -11,10 +11,14 @@
 //! [`Inspector::finish`] at the end, pull [`Event`]s. The events do not
 //! depend on the chunking.
 
+mod collect;
 mod event;
+mod grpc_stage;
 mod raw;
 mod summary;
+mod tap_stage;
 
+pub use collect::{CollectedExchange, Collector, Header};
 pub use event::{
     ByteAccounting, Carries, ConnectionEnd, ConnectionInfo, DiagnosticCounts, Endpoint, Event,
     EventKind, InputInfo, Notice, Summary,
@@ -24,8 +28,9 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Config;
+use crate::config::{Config, DataPayloads};
 use crate::diag::{Diagnostic, Layer};
+use crate::tap::TapFormat;
 
 /// The input formats h2lens reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -36,6 +41,14 @@ pub enum InputFormat {
     /// One connection's bytes, from its start (client preface first), or
     /// one direction's frames.
     Http2,
+    /// `linkerd viz tap -o json` (or `linkerd tap -o json`).
+    LinkerdJson,
+    /// The Linkerd dashboard's tap WebSocket frames.
+    LinkerdWebsocket,
+    /// Envoy tap traces as JSON.
+    EnvoyJson,
+    /// Envoy tap traces, `PROTO_BINARY_LENGTH_DELIMITED`.
+    EnvoyProtoLengthDelimited,
 }
 
 impl InputFormat {
@@ -44,6 +57,31 @@ impl InputFormat {
             InputFormat::Pcap => "pcap",
             InputFormat::Pcapng => "pcapng",
             InputFormat::Http2 => "raw HTTP/2",
+            InputFormat::LinkerdJson => "linkerd tap JSON",
+            InputFormat::LinkerdWebsocket => "linkerd dashboard tap frames",
+            InputFormat::EnvoyJson => "Envoy tap JSON",
+            InputFormat::EnvoyProtoLengthDelimited => "Envoy tap (length-delimited protobuf)",
+        }
+    }
+
+    fn is_tap(self) -> bool {
+        matches!(
+            self,
+            InputFormat::LinkerdJson
+                | InputFormat::LinkerdWebsocket
+                | InputFormat::EnvoyJson
+                | InputFormat::EnvoyProtoLengthDelimited
+        )
+    }
+}
+
+impl From<TapFormat> for InputFormat {
+    fn from(f: TapFormat) -> InputFormat {
+        match f {
+            TapFormat::LinkerdJson => InputFormat::LinkerdJson,
+            TapFormat::LinkerdWebSocket => InputFormat::LinkerdWebsocket,
+            TapFormat::EnvoyJson => InputFormat::EnvoyJson,
+            TapFormat::EnvoyProtoLengthDelimited => InputFormat::EnvoyProtoLengthDelimited,
         }
     }
 }
@@ -59,6 +97,16 @@ pub fn detect(prefix: &[u8], at_end: bool) -> Detection {
         Some([0x0a, 0x0d, 0x0d, 0x0a]) => return Detection::Format(InputFormat::Pcapng),
         _ => {}
     }
+    // Tap streams are JSON objects (or length-delimited protobuf); decide
+    // once the first object's keys are visible.
+    let text_start = prefix.iter().position(|b| !b.is_ascii_whitespace());
+    if let Some(b'{' | b'[') = text_start.and_then(|i| prefix.get(i)) {
+        return match crate::tap::detect(prefix) {
+            Some(f) => Detection::Format(f.into()),
+            None if !at_end && prefix.len() < 64 * 1024 => Detection::NeedMore,
+            None => Detection::Unknown,
+        };
+    }
     let preface = crate::conn::PREFACE.as_slice();
     if prefix.starts_with(preface) {
         return Detection::Format(InputFormat::Http2);
@@ -69,13 +117,16 @@ pub fn detect(prefix: &[u8], at_end: bool) -> Detection {
     // A run of frame headers from a connection start (for example one
     // direction of a connection).
     if let Some(head) = crate::frame::FrameHeader::parse_prefix(prefix) {
-        if head.kind.name().is_some() && !head.reserved_bit && head.length <= (1 << 24) {
+        if crate::conn::plausible_frame_header(&head) {
             return Detection::Format(InputFormat::Http2);
         }
     } else if !at_end {
         return Detection::NeedMore;
     }
-    Detection::Unknown
+    match crate::tap::detect(prefix) {
+        Some(f) => Detection::Format(f.into()),
+        None => Detection::Unknown,
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,6 +143,15 @@ pub struct Options {
     pub config: Config,
     /// Skip detection.
     pub format: Option<InputFormat>,
+    /// Summarise gRPC calls (keeps the DATA of gRPC streams until each
+    /// call ends).
+    pub grpc: bool,
+    /// Decode gRPC messages without a schema, like `protoc --decode_raw`.
+    pub decode_raw: bool,
+    /// A `FileDescriptorSet` (protoset) to decode gRPC messages by their
+    /// method's types.
+    #[serde(skip)]
+    pub protoset: Option<Vec<u8>>,
 }
 
 /// Decodes a whole input. See the module documentation.
@@ -99,6 +159,7 @@ pub struct Options {
 pub struct Inspector {
     config: Config,
     forced: Option<InputFormat>,
+    grpc: Option<grpc_stage::GrpcStage>,
     stage: Stage,
     /// Bytes held while the format is undecided.
     pending: Vec<u8>,
@@ -111,20 +172,46 @@ pub struct Inspector {
 enum Stage {
     Detecting,
     Raw(Box<raw::RawStage>),
+    Tap(Box<tap_stage::TapStage>),
     Unknown,
 }
 
 impl Inspector {
     pub fn new(options: Options) -> Inspector {
-        Inspector {
-            config: options.config,
+        let mut config = options.config;
+        let mut notices = Vec::new();
+        let grpc = options.grpc.then(|| {
+            config.output.data_payloads = match config.output.data_payloads {
+                DataPayloads::None => DataPayloads::Grpc,
+                other => other,
+            };
+            let schema = options.protoset.as_deref().and_then(|bytes| {
+                crate::protobuf::Schema::from_protoset(bytes)
+                    .map_err(|d| notices.push(d))
+                    .ok()
+            });
+            grpc_stage::GrpcStage::new(&config.grpc, schema, options.decode_raw)
+        });
+        let mut inspector = Inspector {
+            config,
             forced: options.format,
+            grpc,
             stage: Stage::Detecting,
             pending: Vec::new(),
             events: VecDeque::new(),
             summary: Summary::default(),
             finished: false,
+        };
+        for diagnostic in notices {
+            inspector.emit(Event {
+                conn: None,
+                kind: EventKind::Notice(Notice {
+                    packet: None,
+                    diagnostic,
+                }),
+            });
         }
+        inspector
     }
 
     pub fn push(&mut self, bytes: &[u8]) {
@@ -150,6 +237,11 @@ impl Inspector {
         let mut out = Vec::new();
         match &mut self.stage {
             Stage::Raw(raw) => raw.finish(&mut out),
+            Stage::Tap(tap) => {
+                let mut tap_out = Vec::new();
+                tap.finish(&mut tap_out);
+                self.emit_tap(tap_out);
+            }
             Stage::Detecting | Stage::Unknown => {}
         }
         self.emit_all(out);
@@ -205,16 +297,21 @@ impl Inspector {
             }
         };
         self.summary.format = Some(format);
-        self.emit(Event {
-            conn: None,
-            kind: EventKind::Input(InputInfo {
-                format,
-                carries: Carries::Wire,
-            }),
-        });
+        if !format.is_tap() {
+            // Tap inputs say what they carry once the tap decoder knows.
+            self.emit(Event {
+                conn: None,
+                kind: EventKind::Input(InputInfo {
+                    format,
+                    carries: Carries::Wire,
+                    fidelity: None,
+                }),
+            });
+        }
         self.stage = match format {
             InputFormat::Http2 => Stage::Raw(Box::new(raw::RawStage::new(&self.config))),
             InputFormat::Pcap | InputFormat::Pcapng => Stage::Unknown,
+            _ => Stage::Tap(Box::new(tap_stage::TapStage::new(&self.config))),
         };
         let pending = std::mem::take(&mut self.pending);
         self.feed(&pending);
@@ -224,9 +321,44 @@ impl Inspector {
         let mut out = Vec::new();
         match &mut self.stage {
             Stage::Raw(raw) => raw.push(bytes, &mut out),
+            Stage::Tap(tap) => {
+                let mut tap_out = Vec::new();
+                tap.push(bytes, &mut tap_out);
+                self.emit_tap(tap_out);
+            }
             Stage::Detecting | Stage::Unknown => {}
         }
         self.emit_all(out);
+    }
+
+    fn emit_tap(&mut self, outputs: Vec<tap_stage::Output>) {
+        for output in outputs {
+            match output {
+                tap_stage::Output::Event(event) => self.emit(event),
+                tap_stage::Output::Format(format, fidelity) => {
+                    let format = InputFormat::from(format);
+                    self.summary.format = Some(format);
+                    self.emit(Event {
+                        conn: None,
+                        kind: EventKind::Input(InputInfo {
+                            format,
+                            carries: Carries::DecodedHeaders,
+                            fidelity: Some(fidelity),
+                        }),
+                    });
+                }
+                tap_stage::Output::Exchange(exchange) => {
+                    let call = self.grpc.as_ref().and_then(|g| g.tap_call(&exchange));
+                    self.emit(Event {
+                        conn: None,
+                        kind: EventKind::TapExchange(exchange),
+                    });
+                    if let Some(call) = call {
+                        self.emit(call);
+                    }
+                }
+            }
+        }
     }
 
     fn emit_all(&mut self, events: Vec<Event>) {
@@ -237,6 +369,11 @@ impl Inspector {
 
     fn emit(&mut self, event: Event) {
         self.summary.count(&event);
+        let call = self.grpc.as_mut().and_then(|g| g.observe(&event));
         self.events.push_back(event);
+        if let Some(call) = call {
+            self.summary.count(&call);
+            self.events.push_back(call);
+        }
     }
 }

@@ -45,6 +45,8 @@ impl Summary {
                     }
                 }
             }
+            EventKind::GrpcCall(_) => self.grpc_calls += 1,
+            EventKind::TapExchange(_) => self.tap_exchanges += 1,
             EventKind::Conn(_) | EventKind::Input(_) | EventKind::Summary(_) => {}
         }
     }

@@ -1,0 +1,15 @@
+// Node entry point: the module is read from disk and instantiated on import,
+// so `import { version } from 'h2lens'` is ready to use. `init()` exists for
+// code shared with the browser and resolves at once.
+import { readFileSync } from 'node:fs';
+import { initSync as initWasmSync } from './pkg/h2lens.js';
+import { markReady } from './core.js';
+
+export { version, defaultConfig, config, octets } from './core.js';
+
+initWasmSync({ module: readFileSync(new URL('./pkg/h2lens_bg.wasm', import.meta.url)) });
+markReady();
+
+export default async function init() {}
+
+export function initSync() {}

@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# Whole-process capture benchmark: the h2lens CLI against tshark on the big
+# h2load capture, then scaling to 4x and 16x the capture. See
+# docs/BENCHMARKS.md.
+#
+#   scripts/bench-capture.sh [FILE]       (default ../shared/corpus/big/h2load_200k.pcap)
+#
+# Environment: ROUNDS (interleaved rounds on FILE, default 5), SCALES (copies
+# of FILE for the scaling runs, default "1 4 16"), SCALE_ROUNDS (rounds per
+# scaled size, default 1), TOOLS (default "h2lens-summary h2lens-headers tshark").
+# Writes target/bench/capture.tsv (every run) and target/bench/capture.md.
+#
+# Each run is one whole process under /usr/bin/time -f '%e %M': wall seconds
+# and peak RSS in KiB. The order of tools is rotated each round. Scaled
+# captures are built at run time in a temporary folder (deleted on exit), see
+# build_scaled.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+file=${1:-$root/../shared/corpus/big/h2load_200k.pcap}
+rounds=${ROUNDS:-5}
+scales=${SCALES:-"1 4 16"}
+scale_rounds=${SCALE_ROUNDS:-1}
+tools=${TOOLS:-"h2lens-summary h2lens-headers tshark"}
+
+if [ ! -f "$file" ]; then
+    echo "bench-capture: $file is absent; nothing to measure."
+    exit 0
+fi
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+need_pkg() { # command package
+    if ! command -v "$1" >/dev/null 2>&1; then
+        echo "bench-capture: installing $2 (for $1)" >&2
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2"
+    fi
+}
+need_pkg /usr/bin/time time
+need_pkg tshark tshark
+need_pkg python3 python3
+
+cargo build --release --locked -p h2lens-cli
+h2lens="$root/target/release/h2lens"
+
+# Which tools can run: h2lens's `summary` and `headers` may not exist yet.
+runnable=()
+for tool in $tools; do
+    case $tool in
+        h2lens-summary)
+            if "$h2lens" summary --help >/dev/null 2>&1; then runnable+=("$tool")
+            else echo "bench-capture: h2lens has no 'summary' subcommand yet; skipping $tool" >&2; fi ;;
+        h2lens-headers)
+            if "$h2lens" headers --help >/dev/null 2>&1; then runnable+=("$tool")
+            else echo "bench-capture: h2lens has no 'headers' subcommand yet; skipping $tool" >&2; fi ;;
+        tshark) runnable+=("$tool") ;;
+        *) echo "bench-capture: unknown tool $tool" >&2; exit 2 ;;
+    esac
+done
+if [ ${#runnable[@]} -eq 0 ]; then
+    echo "bench-capture: no tool to run"
+    exit 0
+fi
+
+tool_cmd() { # tool file -> the command in ${cmd[@]}
+    case $1 in
+        h2lens-summary) cmd=("$h2lens" summary "$2") ;;
+        h2lens-headers) cmd=("$h2lens" headers --json "$2") ;;
+        tshark) cmd=(tshark -r "$2" -d tcp.port==8090,http2 -Y http2 -T fields
+            -e frame.number -e tcp.stream -e http2.streamid -e http2.type
+            -e http2.header.name -e http2.header.value) ;;
+    esac
+}
+
+mkdir -p target/bench
+tsv=target/bench/capture.tsv
+printf 'scale\tround\ttool\twall_s\tpeak_rss_kib\texit\n' > "$tsv"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/h2lens-bench-capture.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+measure() { # scale round tool file
+    local status=0 cmd=()
+    tool_cmd "$3" "$4"
+    /usr/bin/time -f '%e %M' -o "$tmp/time" "${cmd[@]}" >/dev/null 2>"$tmp/stderr" || status=$?
+    read -r wall rss < <(tail -n 1 "$tmp/time")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$wall" "$rss" "$status" >> "$tsv"
+    echo "  ${1}x round $2: $3 ${wall}s, $((rss / 1024)) MiB peak$([ "$status" -ne 0 ] && echo ", exit $status")" >&2
+}
+
+# Writes a capture holding k copies of $file: copy i is shifted in time past
+# the end of copy i-1, and its client ports (every TCP port but the server's,
+# $SERVER_PORT, default 8090) are moved by i*1000, with the TCP checksum
+# adjusted (RFC 1624). Identical copies would not do: same 4-tuple and same
+# sequence numbers look like one connection retransmitted, and tshark
+# dissects only the first copy.
+build_scaled() { # k -> path
+    local k=$1 out="$tmp/x$1.pcap"
+    if [ "$k" -eq 1 ]; then echo "$file"; return; fi
+    python3 - "$file" "$out" "$k" "${SERVER_PORT:-8090}" <<'PY'
+import struct, sys
+
+src, dst, copies, server_port = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+data = open(src, "rb").read()
+magic = data[:4]
+endian = {b"\xd4\xc3\xb2\xa1": "<", b"\x4d\x3c\xb2\xa1": "<",
+          b"\xa1\xb2\xc3\xd4": ">", b"\xa1\xb2\x3c\x4d": ">"}.get(magic)
+if endian is None:
+    sys.exit("bench-capture: scaling needs a classic pcap file (not pcapng)")
+linktype = struct.unpack(endian + "I", data[20:24])[0]
+if linktype != 1:
+    sys.exit(f"bench-capture: scaling handles Ethernet captures only (link type {linktype})")
+record = struct.Struct(endian + "IIII")
+
+def records():
+    off = 24
+    while off + 16 <= len(data):
+        sec, frac, caplen, origlen = record.unpack_from(data, off)
+        yield off, sec, frac, caplen, origlen
+        off += 16 + caplen
+
+first = last = None
+for _, sec, _, _, _ in records():
+    first = sec if first is None else first
+    last = sec
+shift = (last - first) + 2
+
+def csum_adjust(check, old, new):
+    # RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m')
+    total = (~check & 0xFFFF) + (~old & 0xFFFF) + new
+    total = (total & 0xFFFF) + (total >> 16)
+    total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+def move(port, i):
+    return port if port == server_port else (port - 1024 + 1000 * i) % (65536 - 1024) + 1024
+
+with open(dst, "wb") as out:
+    out.write(data[:24])
+    for i in range(copies):
+        for off, sec, frac, caplen, origlen in records():
+            pkt = bytearray(data[off + 16: off + 16 + caplen])
+            if i and len(pkt) >= 14:
+                ethertype = struct.unpack_from("!H", pkt, 12)[0]
+                l4 = proto = None
+                if ethertype == 0x0800 and len(pkt) >= 34:
+                    l4, proto = 14 + (pkt[14] & 0x0F) * 4, pkt[23]
+                elif ethertype == 0x86DD and len(pkt) >= 54:
+                    l4, proto = 54, pkt[20]
+                if proto == 6 and l4 is not None and len(pkt) >= l4 + 18:
+                    sport, dport = struct.unpack_from("!HH", pkt, l4)
+                    check = struct.unpack_from("!H", pkt, l4 + 16)[0]
+                    for pos, old in ((l4, sport), (l4 + 2, dport)):
+                        new = move(old, i)
+                        struct.pack_into("!H", pkt, pos, new)
+                        check = csum_adjust(check, old, new)
+                    struct.pack_into("!H", pkt, l4 + 16, check)
+            out.write(record.pack(sec + i * shift, frac, caplen, origlen))
+            out.write(pkt)
+PY
+    echo "$out"
+}
+
+echo "bench-capture: $file, tools: ${runnable[*]}, $rounds rounds" >&2
+n=${#runnable[@]}
+for ((r = 0; r < rounds; r++)); do
+    for ((k = 0; k < n; k++)); do
+        measure 1 "$((r + 1))" "${runnable[$(((k + r) % n))]}" "$file"
+    done
+done
+
+for scale in $scales; do
+    [ "$scale" -eq 1 ] && continue
+    echo "bench-capture: building ${scale}x capture" >&2
+    scaled=$(build_scaled "$scale")
+    for ((r = 0; r < scale_rounds; r++)); do
+        for ((k = 0; k < n; k++)); do
+            measure "$scale" "$((r + 1))" "${runnable[$(((k + r) % n))]}" "$scaled"
+        done
+    done
+    [ "$scaled" != "$file" ] && rm -f "$scaled"
+done
+
+# Medians per (scale, tool), and ratios to tshark.
+awk -F'\t' -v sizes="$(du -b "$file" | cut -f1)" '
+    NR == 1 { next }
+    { key = $1 "\t" $3; n[key]++; wall[key, n[key]] = $4; rss[key, n[key]] = $5
+      if ($6 != 0) failed[key]++; scales[$1] = 1; tools[$3] = 1 }
+    function median(arr, key, cnt,   i, j, t, v) {
+        for (i = 1; i <= cnt; i++) v[i] = arr[key, i]
+        for (i = 1; i <= cnt; i++) for (j = i + 1; j <= cnt; j++) if (v[j] + 0 < v[i] + 0) { t = v[i]; v[i] = v[j]; v[j] = t }
+        return cnt % 2 ? v[(cnt + 1) / 2] : (v[cnt / 2] + v[cnt / 2 + 1]) / 2
+    }
+    END {
+        print "| copies | tool | runs | median wall s | median peak RSS MiB | MB/s (file) | speed × tshark (tshark wall ÷ wall) | peak RSS ÷ tshark | failed runs |"
+        print "|---:|---|---:|---:|---:|---:|---:|---:|---:|"
+        for (s in scales) for (t in tools) {
+            key = s "\t" t; if (!(key in n)) continue
+            w = median(wall, key, n[key]); m = median(rss, key, n[key]) / 1024
+            tk = s "\ttshark"; tw = ""; tm = ""
+            if (tk in n) { tw = sprintf("%.2f×", median(wall, tk, n[tk]) / w); tm = sprintf("%.2f×", m / (median(rss, tk, n[tk]) / 1024)) }
+            printf "| %s | %s | %d | %.2f | %.0f | %.1f | %s | %s | %d |\n", s, t, n[key], w, m, s * sizes / w / 1e6, tw, tm, failed[key] + 0
+        }
+    }' "$tsv" | (read -r h1; read -r h2; echo "$h1"; echo "$h2"; sort -t'|' -k2,2n -k3,3) > target/bench/capture.md
+
+echo
+cat target/bench/capture.md
+echo
+echo "bench-capture: every run in $tsv"

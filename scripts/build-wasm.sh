@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Builds the WebAssembly module and assembles the npm package's generated
+# part, npm/h2lens/pkg/ (gitignored):
+#
+#   1. cargo build --release --target wasm32-unknown-unknown -p h2lens-wasm
+#   2. wasm-bindgen --target web   (the CLI must equal Cargo.lock's version)
+#   3. wasm-opt -Oz                 (npm binaryen; never Debian's, which breaks
+#                                    wasm-bindgen 0.2.129 output at load time)
+#
+# Run scripts/setup.sh first (npm start / npm test do).
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$H2LENS_ROOT"
+
+pkg_dir=npm/h2lens/pkg
+target_dir=${CARGO_TARGET_DIR:-$H2LENS_ROOT/target}
+wasm_in="$target_dir/wasm32-unknown-unknown/release/h2lens_wasm.wasm"
+wasm_opt=node_modules/.bin/wasm-opt
+
+want=$(wasm_bindgen_lock_version)
+have=$(wasm_bindgen_cli_version)
+[ "$have" = "$want" ] ||
+  die "wasm-bindgen CLI is ${have:-missing}, Cargo.lock pins $want: run scripts/setup.sh"
+[ -x "$wasm_opt" ] || die "$wasm_opt missing: run scripts/setup.sh (npm ci)"
+
+# The npm package and the crate must carry the same version.
+cargo_version=$(cargo metadata --no-deps --format-version 1 --locked |
+  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{
+    const p=JSON.parse(s).packages.find(p=>p.name==="h2lens-wasm"); console.log(p.version)})')
+npm_version=$(node -p 'require("./npm/h2lens/package.json").version')
+[ "$cargo_version" = "$npm_version" ] ||
+  die "version mismatch: crates are $cargo_version, npm/h2lens/package.json is $npm_version"
+
+timed "cargo build (wasm32, release)" \
+  cargo build --release --locked --target wasm32-unknown-unknown -p h2lens-wasm
+
+bindgen() {
+  rm -rf "$pkg_dir"
+  wasm-bindgen --target web --no-typescript --out-dir "$pkg_dir" --out-name h2lens "$wasm_in"
+}
+timed "wasm-bindgen $have --target web" bindgen
+
+optimize() {
+  local raw
+  raw=$(stat -c %s "$pkg_dir/h2lens_bg.wasm")
+  "$wasm_opt" -Oz --strip-debug --strip-producers \
+    "$pkg_dir/h2lens_bg.wasm" -o "$pkg_dir/h2lens_bg.opt.wasm"
+  mv "$pkg_dir/h2lens_bg.opt.wasm" "$pkg_dir/h2lens_bg.wasm"
+  log "h2lens_bg.wasm: $raw bytes from wasm-bindgen," \
+    "$(stat -c %s "$pkg_dir/h2lens_bg.wasm") bytes after wasm-opt," \
+    "$(gzip -9c "$pkg_dir/h2lens_bg.wasm" | wc -c) bytes gzipped"
+}
+timed "wasm-opt -Oz ($("$wasm_opt" --version | awk '{ print $3 }'))" optimize
+
+log "npm package ready in npm/h2lens (generated part: $pkg_dir)"
