@@ -83,8 +83,14 @@ pub struct TcpLimits {
     pub max_out_of_order_segments: u32,
     /// TCP connections tracked at once.
     pub max_connections: u32,
-    /// IPv4 fragments buffered at once.
+    /// IP fragment bytes buffered at once (all datagrams in progress).
     pub max_fragment_bytes: u32,
+    /// Delivered bytes remembered per direction, to tell an exact
+    /// retransmission from one that carries different bytes.
+    pub retransmit_check_bytes: u32,
+    /// Bytes of a direction's stream start kept to find a TLS hello
+    /// (`net::tls`).
+    pub max_tls_hello_bytes: u32,
 }
 
 impl Default for TcpLimits {
@@ -94,6 +100,8 @@ impl Default for TcpLimits {
             max_out_of_order_segments: 4096,
             max_connections: 65_536,
             max_fragment_bytes: 4 << 20,
+            retransmit_check_bytes: 64 << 10,
+            max_tls_hello_bytes: 64 << 10,
         }
     }
 }
@@ -101,14 +109,20 @@ impl Default for TcpLimits {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CaptureLimits {
-    /// Largest pcap record / pcapng block accepted.
+    /// Largest pcap record / pcapng block accepted. A larger pcapng block
+    /// is skipped (its length frames it); a larger pcap record stops the
+    /// reader, since a corrupt length is far more likely than such a packet.
     pub max_record_size: u32,
+    /// pcapng interfaces remembered per section (each Interface Description
+    /// Block adds one).
+    pub max_interfaces: u32,
 }
 
 impl Default for CaptureLimits {
     fn default() -> Self {
         CaptureLimits {
             max_record_size: 16 << 20,
+            max_interfaces: 4096,
         }
     }
 }
