@@ -489,8 +489,35 @@ fn write_summary(out: &mut Out, s: &Summary, conns: &[ConnRow]) -> io::Result<()
     for (reason, n) in &b.skipped {
         writeln!(out, "  skipped {n} bytes: {reason}")?;
     }
-    for (reason, n) in &b.packet_bytes_not_in_streams {
-        writeln!(out, "  not in any stream: {n} bytes: {reason}")?;
+    if let Some(net) = &s.net {
+        writeln!(
+            out,
+            "packet bytes: {} of IP/TCP/link headers, {} TCP payload delivered in {} segments",
+            net.header_bytes + net.trailer_bytes,
+            net.delivered.bytes,
+            net.delivered.count
+        )?;
+        for (reason, n) in &net.skipped {
+            writeln!(
+                out,
+                "  skipped {} packets / {} bytes: {reason:?}",
+                n.count, n.bytes
+            )?;
+        }
+        if net.gaps.count > 0 {
+            writeln!(
+                out,
+                "  {} gaps, {} bytes never captured",
+                net.gaps.count, net.gaps.bytes
+            )?;
+        }
+    }
+    if let Some(c) = &s.capture {
+        writeln!(
+            out,
+            "file bytes: {} packet data, {} record/block metadata, {} skipped blocks, {} undecodable",
+            c.packet_data_bytes, c.metadata_bytes, c.skipped_bytes, c.undecodable_bytes
+        )?;
     }
     Ok(())
 }

@@ -49,8 +49,15 @@ pub enum Protocol {
     Tls {
         #[serde(skip_serializing_if = "Option::is_none")]
         sni: Option<Octets>,
+        /// Protocols the client offered (ALPN).
         #[serde(skip_serializing_if = "Vec::is_empty")]
         alpn: Vec<Octets>,
+        /// The protocol the server chose, when visible (TLS 1.2; TLS 1.3
+        /// encrypts it).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        selected_alpn: Option<Octets>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        version: Option<String>,
     },
     /// Something else.
     Unknown,
@@ -70,11 +77,20 @@ impl Protocol {
             Protocol::H2cUpgrade => "HTTP/2 (h2c upgrade)".into(),
             Protocol::H2Midstream => "HTTP/2 (joined mid-connection)".into(),
             Protocol::Http1 => "HTTP/1.x".into(),
-            Protocol::Tls { sni, alpn } => {
-                let mut s = String::from("TLS");
-                if !alpn.is_empty() {
-                    let names: Vec<_> = alpn.iter().map(|a| a.display().into_owned()).collect();
-                    s.push_str(&format!(", ALPN {}", names.join(",")));
+            Protocol::Tls {
+                sni,
+                alpn,
+                selected_alpn,
+                version,
+            } => {
+                let mut s = version.clone().unwrap_or_else(|| "TLS".into());
+                match selected_alpn {
+                    Some(chosen) => s.push_str(&format!(", ALPN {}", chosen.display())),
+                    None if !alpn.is_empty() => {
+                        let names: Vec<_> = alpn.iter().map(|a| a.display().into_owned()).collect();
+                        s.push_str(&format!(", ALPN offered {}", names.join(",")));
+                    }
+                    None => {}
                 }
                 if let Some(sni) = sni {
                     s.push_str(&format!(", SNI {}", sni.display()));

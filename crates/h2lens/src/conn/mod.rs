@@ -108,6 +108,9 @@ enum Mode {
     Frames,
     /// Looking for a frame boundary.
     Resync(UnknownCause),
+    /// TLS records: the hellos are inspected (SNI, ALPN), the rest is
+    /// skipped (no key log).
+    Tls,
     /// Everything else in this direction is skipped.
     Skip(SkipReason),
 }
@@ -142,6 +145,8 @@ struct DirInput {
     offset: u64,
     frame_index: u64,
     block: Option<PendingBlock>,
+    /// TLS hello inspection, in TLS mode.
+    tls: Option<crate::net::tls::HelloInspector>,
     stats: DirStats,
 }
 
@@ -154,6 +159,7 @@ impl DirInput {
             offset: 0,
             frame_index: 0,
             block: None,
+            tls: None,
             stats: DirStats::default(),
         }
     }
@@ -333,6 +339,10 @@ impl Connection {
             if matches!(self.core.inputs[dir].mode, Mode::Resync(_)) {
                 self.advance(dir, true);
             }
+            if let Some(tls) = self.core.inputs[dir].tls.as_mut() {
+                tls.finish();
+                self.core.poll_tls(dir);
+            }
             self.flush_partial(dir, SkipReason::TruncatedFrame, "the end of the capture");
             let core = &mut self.core;
             let input = &mut core.inputs[dir];
@@ -344,6 +354,7 @@ impl Connection {
                 let reason = match input.mode {
                     Mode::Http1Head | Mode::SeekPreface => SkipReason::Http1,
                     Mode::Resync(_) => SkipReason::BeforeFrameBoundary,
+                    Mode::Tls => SkipReason::Tls,
                     Mode::Skip(reason) => reason,
                     Mode::Start | Mode::Frames => SkipReason::UnknownProtocol,
                 };
@@ -548,10 +559,4 @@ fn side_name(dir: Direction) -> &'static str {
         Direction::ClientToServer => "the client",
         Direction::ServerToClient => "the server",
     }
-}
-
-/// SNI and ALPN from a ClientHello at the start of a TLS stream, when the
-/// bytes hold it.
-fn tls_hello_facts(_bytes: &[u8]) -> (Option<Octets>, Vec<Octets>) {
-    (None, Vec::new())
 }

@@ -3,6 +3,7 @@
 //! classification, and the frame-boundary search for mid-connection joins.
 
 use super::*;
+use crate::net::tls::TlsEvent;
 
 impl Connection {
     /// Runs the pre-frame modes over queued bytes until they need more.
@@ -22,6 +23,26 @@ impl Connection {
                     reader.push(input.queue.available());
                     input.queue.reset_to(input.offset);
                     self.drain_frames(dir);
+                    return;
+                }
+                Mode::Tls => {
+                    let input = &mut self.core.inputs[dir];
+                    let start = input.queue.offset();
+                    let len = input.queue.len();
+                    if let Some(tls) = input.tls.as_mut() {
+                        if !tls.is_done() {
+                            tls.push(input.queue.available());
+                        }
+                    }
+                    input.queue.consume(len);
+                    let origin = input.marks.at(start);
+                    self.core.skip(
+                        dir,
+                        Span::new(start, start + len as u64),
+                        SkipReason::Tls,
+                        origin,
+                    );
+                    self.core.poll_tls(dir);
                     return;
                 }
                 Mode::Skip(reason) => {
@@ -65,14 +86,17 @@ impl Core {
                 return true;
             }
         }
-        // A TLS record: handshake (22), content type then version 3.x.
-        if let [0x16, 0x03, minor, ..] = bytes {
-            if *minor <= 4 {
-                let (sni, alpn) = tls_hello_facts(bytes);
-                self.set_protocol(Protocol::Tls { sni, alpn }, dir, origin);
-                self.skip_everything(SkipReason::Tls);
+        // A TLS handshake record: inspect the hellos, skip the rest.
+        match crate::net::tls::looks_like_tls(bytes) {
+            Some(true) => {
+                input.mode = Mode::Tls;
+                input.tls = Some(crate::net::tls::HelloInspector::new(
+                    self.cfg.tcp.max_tls_hello_bytes,
+                ));
                 return true;
             }
+            None if bytes.first() == Some(&0x16) => return false,
+            _ => {}
         }
         // The server's preface is a SETTINGS frame (§3.4).
         if dir == Direction::ServerToClient {
@@ -190,6 +214,77 @@ impl Core {
         });
         ex.request_end = Some(up.origin.ts);
         stream.ended[Direction::ClientToServer] = true;
+    }
+
+    /// Takes what the TLS hello inspector of `dir` found.
+    pub(super) fn poll_tls(&mut self, dir: Direction) {
+        loop {
+            let input = &mut self.inputs[dir];
+            let origin = input.marks.last();
+            let Some(event) = input.tls.as_mut().and_then(|t| t.next_event()) else {
+                return;
+            };
+            match event {
+                TlsEvent::ClientHello(hello) => {
+                    let version = hello
+                        .supported_versions
+                        .iter()
+                        .copied()
+                        .filter(|v| !v.is_grease())
+                        .max_by_key(|v| v.0)
+                        .or(Some(hello.legacy_version))
+                        .map(|v| {
+                            v.name()
+                                .map(str::to_string)
+                                .unwrap_or_else(|| v.to_string())
+                        });
+                    self.set_protocol(
+                        Protocol::Tls {
+                            sni: hello.sni,
+                            alpn: hello.alpn,
+                            selected_alpn: None,
+                            version,
+                        },
+                        dir,
+                        origin,
+                    );
+                }
+                TlsEvent::ServerHello(hello) => {
+                    if self.protocol.is_none() {
+                        self.set_protocol(
+                            Protocol::Tls {
+                                sni: None,
+                                alpn: Vec::new(),
+                                selected_alpn: None,
+                                version: None,
+                            },
+                            dir,
+                            origin,
+                        );
+                    }
+                    if let Some(Protocol::Tls {
+                        selected_alpn,
+                        version,
+                        ..
+                    }) = self.protocol.as_mut()
+                    {
+                        if hello.alpn.is_some() {
+                            *selected_alpn = hello.alpn;
+                        }
+                        if !hello.hello_retry_request {
+                            let v = hello.selected_version;
+                            *version = Some(
+                                v.name()
+                                    .map(str::to_string)
+                                    .unwrap_or_else(|| v.to_string()),
+                            );
+                        }
+                    }
+                }
+                TlsEvent::Diagnostic(d) => self.diag(Some(dir), None, origin, d),
+                TlsEvent::Alert { .. } | TlsEvent::Done { .. } => {}
+            }
+        }
     }
 
     pub(super) fn seek_preface(&mut self, dir: Direction) -> bool {

@@ -126,6 +126,14 @@ pub struct Summary {
     pub tap_exchanges: u64,
     pub diagnostics: DiagnosticCounts,
     pub bytes: ByteAccounting,
+    /// Where every byte of a capture file went (records, metadata,
+    /// skipped blocks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture: Option<crate::capture::CaptureStats>,
+    /// Where every packet byte went (headers, TCP payload delivered,
+    /// skipped by reason, gaps).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub net: Option<crate::net::NetStats>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -157,10 +165,6 @@ pub struct ByteAccounting {
     pub skipped: BTreeMap<String, u64>,
     /// Bytes of TCP streams missing from the capture (gaps).
     pub lost: u64,
-    /// Capture-level bytes not reaching a TCP stream, by reason
-    /// (non-TCP packets, retransmissions, unsupported link types...).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub packet_bytes_not_in_streams: BTreeMap<String, u64>,
 }
 
 fn is_zero(n: &u64) -> bool {

@@ -11,6 +11,7 @@
 //! [`Inspector::finish`] at the end, pull [`Event`]s. The events do not
 //! depend on the chunking.
 
+mod capture_stage;
 mod collect;
 mod event;
 mod grpc_stage;
@@ -172,6 +173,7 @@ pub struct Inspector {
 enum Stage {
     Detecting,
     Raw(Box<raw::RawStage>),
+    Capture(Box<capture_stage::CaptureStage>),
     Tap(Box<tap_stage::TapStage>),
     Unknown,
 }
@@ -237,6 +239,7 @@ impl Inspector {
         let mut out = Vec::new();
         match &mut self.stage {
             Stage::Raw(raw) => raw.finish(&mut out),
+            Stage::Capture(capture) => capture.finish(&mut out, &mut self.summary),
             Stage::Tap(tap) => {
                 let mut tap_out = Vec::new();
                 tap.finish(&mut tap_out);
@@ -310,7 +313,9 @@ impl Inspector {
         }
         self.stage = match format {
             InputFormat::Http2 => Stage::Raw(Box::new(raw::RawStage::new(&self.config))),
-            InputFormat::Pcap | InputFormat::Pcapng => Stage::Unknown,
+            InputFormat::Pcap | InputFormat::Pcapng => {
+                Stage::Capture(Box::new(capture_stage::CaptureStage::new(&self.config)))
+            }
             _ => Stage::Tap(Box::new(tap_stage::TapStage::new(&self.config))),
         };
         let pending = std::mem::take(&mut self.pending);
@@ -321,6 +326,7 @@ impl Inspector {
         let mut out = Vec::new();
         match &mut self.stage {
             Stage::Raw(raw) => raw.push(bytes, &mut out),
+            Stage::Capture(capture) => capture.push(bytes, &mut out, &mut self.summary),
             Stage::Tap(tap) => {
                 let mut tap_out = Vec::new();
                 tap.push(bytes, &mut tap_out);

@@ -1,0 +1,264 @@
+//! Captures: pcap/pcapng records → link/IP/TCP reassembly → one connection
+//! decoder per TCP connection.
+
+use std::collections::HashMap;
+
+use crate::capture::{CaptureEvent, Reader};
+use crate::config::Config;
+use crate::conn::{ConnStart, Connection, Origin, PREFACE};
+use crate::diag::{Diagnostic, Layer};
+use crate::net::{Dissector, NetEvent};
+use crate::time::{Direction, PerDir};
+
+use super::{ConnectionEnd, ConnectionInfo, Event, EventKind, Notice, Summary};
+
+#[derive(Debug)]
+pub(super) struct CaptureStage {
+    config: Config,
+    reader: Reader,
+    net: Dissector,
+    conns: HashMap<u32, Conn>,
+    /// Skipped-packet notices so far (one per packet up to a limit).
+    skipped_notices: u64,
+}
+
+#[derive(Debug)]
+struct Conn {
+    decoder: Connection,
+    closed: PerDir<bool>,
+    /// Client and server were guessed, and the first bytes showed the guess
+    /// was backwards (the client preface came from the "server").
+    swapped: bool,
+    roles_guessed: bool,
+    seen_data: bool,
+}
+
+/// Skipped packets reported one by one before only the totals are kept.
+const MAX_SKIP_NOTICES: u64 = 1000;
+
+impl CaptureStage {
+    pub fn new(config: &Config) -> CaptureStage {
+        CaptureStage {
+            config: config.clone(),
+            reader: Reader::new(&config.capture),
+            net: Dissector::new(&config.tcp),
+            conns: HashMap::new(),
+            skipped_notices: 0,
+        }
+    }
+
+    pub fn push(&mut self, bytes: &[u8], out: &mut Vec<Event>, summary: &mut Summary) {
+        self.reader.push(bytes);
+        self.drain(out, summary);
+    }
+
+    pub fn finish(&mut self, out: &mut Vec<Event>, summary: &mut Summary) {
+        self.reader.finish();
+        self.drain(out, summary);
+        self.net.finish();
+        self.drain_net(out, summary);
+        let mut ids: Vec<u32> = self.conns.keys().copied().collect();
+        ids.sort_unstable();
+        for id in ids {
+            self.end_conn(id, out);
+        }
+    }
+
+    fn drain(&mut self, out: &mut Vec<Event>, summary: &mut Summary) {
+        while let Some(event) = self.reader.next_event() {
+            match event {
+                CaptureEvent::Packet(packet) => {
+                    summary.packets += 1;
+                    if summary.first_ts.is_none() {
+                        summary.first_ts = Some(packet.ts);
+                    }
+                    summary.last_ts = Some(packet.ts);
+                    let link = match packet.link_type.name() {
+                        Some(name) => name.to_string(),
+                        None => format!("link type {}", packet.link_type.0),
+                    };
+                    *summary.link_types.entry(link).or_insert(0) += 1;
+                    self.net.handle_packet(&packet);
+                    self.drain_net(out, summary);
+                }
+                CaptureEvent::Diagnostic(diagnostic) => out.push(notice(None, None, diagnostic)),
+                CaptureEvent::Skipped(block) => out.push(notice(
+                    None,
+                    None,
+                    Diagnostic::info(
+                        Layer::Capture,
+                        "capture.block_skipped",
+                        format!(
+                            "pcapng block type 0x{:08x} skipped ({} bytes): {}",
+                            block.block_type,
+                            block.span.len(),
+                            block.reason
+                        ),
+                    )
+                    .at(block.span.start),
+                )),
+                CaptureEvent::Secrets(secrets) => out.push(notice(
+                    None,
+                    None,
+                    Diagnostic::info(
+                        Layer::Capture,
+                        "capture.decryption_secrets",
+                        format!(
+                            "Decryption Secrets Block ({}, {} bytes) kept; h2lens does not decrypt TLS yet",
+                            secrets
+                                .secrets_type
+                                .name()
+                                .unwrap_or("unknown secrets type"),
+                            secrets.data.len()
+                        ),
+                    ),
+                )),
+                CaptureEvent::End(stats) => summary.capture = Some(stats),
+                CaptureEvent::FileInfo(_) | CaptureEvent::Section(_) | CaptureEvent::Interface(_) => {}
+            }
+        }
+    }
+
+    fn drain_net(&mut self, out: &mut Vec<Event>, summary: &mut Summary) {
+        while let Some(event) = self.net.next_event() {
+            match event {
+                NetEvent::ConnectionOpened(open) => {
+                    let id = open.conn.0;
+                    let start = if open.syn_seen {
+                        ConnStart::Beginning
+                    } else {
+                        ConnStart::Midstream
+                    };
+                    self.conns.insert(
+                        id,
+                        Conn {
+                            decoder: Connection::new(&self.config, start),
+                            closed: PerDir::default(),
+                            swapped: false,
+                            roles_guessed: open.roles_guessed,
+                            seen_data: false,
+                        },
+                    );
+                    out.push(Event {
+                        conn: Some(id),
+                        kind: EventKind::Connection(ConnectionInfo {
+                            client: Some(open.client.to_string()),
+                            server: Some(open.server.to_string()),
+                            from_start: open.syn_seen,
+                            roles_guessed: open.roles_guessed,
+                            packet: open.packet,
+                            ts: open.ts,
+                        }),
+                    });
+                }
+                NetEvent::Data(data) => {
+                    let id = data.conn.0;
+                    let Some(conn) = self.conns.get_mut(&id) else {
+                        continue;
+                    };
+                    if !conn.seen_data {
+                        conn.seen_data = true;
+                        // A guessed server that sends the client preface is
+                        // the client.
+                        conn.swapped = conn.roles_guessed
+                            && data.dir == Direction::ServerToClient
+                            && data.offset == 0
+                            && data.data.as_bytes().starts_with(PREFACE);
+                    }
+                    let dir = if conn.swapped {
+                        data.dir.reverse()
+                    } else {
+                        data.dir
+                    };
+                    let origin = Origin {
+                        packet: data.packet,
+                        ts: data.ts,
+                    };
+                    conn.decoder.push(dir, data.data.as_bytes(), origin);
+                    drain_conn(id, conn, out);
+                }
+                NetEvent::Gap(gap) => {
+                    let id = gap.conn.0;
+                    if let Some(conn) = self.conns.get_mut(&id) {
+                        let dir = if conn.swapped {
+                            gap.dir.reverse()
+                        } else {
+                            gap.dir
+                        };
+                        let origin = Origin {
+                            packet: gap.packet,
+                            ts: gap.ts,
+                        };
+                        conn.decoder.gap(dir, gap.len, origin);
+                        drain_conn(id, conn, out);
+                    }
+                }
+                NetEvent::Closed(closed) => {
+                    let id = closed.conn.0;
+                    let done = match self.conns.get_mut(&id) {
+                        Some(conn) => {
+                            conn.closed[closed.dir] = true;
+                            closed.kind == crate::net::CloseKind::Rst
+                                || (conn.closed.client_to_server && conn.closed.server_to_client)
+                        }
+                        None => false,
+                    };
+                    if done {
+                        self.end_conn(id, out);
+                    }
+                }
+                NetEvent::Skipped(skipped) => {
+                    self.skipped_notices += 1;
+                    if self.skipped_notices <= MAX_SKIP_NOTICES {
+                        let mut d = Diagnostic::info(
+                            skipped.layer,
+                            "net.packet_skipped",
+                            format!("{} bytes skipped: {}", skipped.bytes, skipped.detail),
+                        );
+                        if self.skipped_notices == MAX_SKIP_NOTICES {
+                            d.message.push_str(
+                                " (further skipped packets are only counted in the summary)",
+                            );
+                        }
+                        out.push(notice(Some(skipped.packet), skipped.conn.map(|c| c.0), d));
+                    }
+                }
+                NetEvent::Diagnostic(d) => {
+                    out.push(notice(Some(d.packet), d.conn.map(|c| c.0), d.diagnostic))
+                }
+                NetEvent::Summary(stats) => summary.net = Some(stats),
+            }
+        }
+    }
+
+    fn end_conn(&mut self, id: u32, out: &mut Vec<Event>) {
+        let Some(mut conn) = self.conns.remove(&id) else {
+            return;
+        };
+        conn.decoder.finish();
+        drain_conn(id, &mut conn, out);
+        out.push(Event {
+            conn: Some(id),
+            kind: EventKind::ConnectionEnd(ConnectionEnd {
+                protocol: conn.decoder.protocol().cloned(),
+                stats: conn.decoder.stats(),
+            }),
+        });
+    }
+}
+
+fn notice(packet: Option<u64>, conn: Option<u32>, diagnostic: Diagnostic) -> Event {
+    Event {
+        conn,
+        kind: EventKind::Notice(Notice { packet, diagnostic }),
+    }
+}
+
+fn drain_conn(id: u32, conn: &mut Conn, out: &mut Vec<Event>) {
+    while let Some(ev) = conn.decoder.next_event() {
+        out.push(Event {
+            conn: Some(id),
+            kind: EventKind::Conn(ev),
+        });
+    }
+}
