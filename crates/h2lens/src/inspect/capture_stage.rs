@@ -239,10 +239,10 @@ impl CaptureStage {
         drain_conn(id, &mut conn, out);
         out.push(Event {
             conn: Some(id),
-            kind: EventKind::ConnectionEnd(ConnectionEnd {
+            kind: EventKind::ConnectionEnd(Box::new(ConnectionEnd {
                 protocol: conn.decoder.protocol().cloned(),
                 stats: conn.decoder.stats(),
-            }),
+            })),
         });
     }
 }

@@ -29,7 +29,7 @@ pub enum EventKind {
     /// A connection appeared.
     Connection(ConnectionInfo),
     /// A connection ended (or the input did): its totals.
-    ConnectionEnd(ConnectionEnd),
+    ConnectionEnd(Box<ConnectionEnd>),
     /// A problem outside any connection (file structure, link layer, a
     /// packet that could not be read).
     Notice(Notice),
@@ -38,7 +38,7 @@ pub enum EventKind {
     /// An exchange from a tap stream (decoded headers, no HPACK detail).
     TapExchange(Box<crate::tap::TapExchange>),
     /// Totals, last.
-    Summary(Summary),
+    Summary(Box<Summary>),
     /// Everything the connection decoder reports, with its own `event` tag.
     #[serde(untagged)]
     Conn(ConnEvent),

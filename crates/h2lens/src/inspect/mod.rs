@@ -252,7 +252,7 @@ impl Inspector {
         let summary = self.summary.clone();
         self.emit(Event {
             conn: None,
-            kind: EventKind::Summary(summary),
+            kind: EventKind::Summary(Box::new(summary)),
         });
     }
 

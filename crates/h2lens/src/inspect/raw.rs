@@ -54,10 +54,10 @@ impl RawStage {
         self.drain(out);
         out.push(Event {
             conn: Some(0),
-            kind: EventKind::ConnectionEnd(ConnectionEnd {
+            kind: EventKind::ConnectionEnd(Box::new(ConnectionEnd {
                 protocol: self.conn.protocol().cloned(),
                 stats: self.conn.stats(),
-            }),
+            })),
         });
     }
 

@@ -63,10 +63,10 @@ impl TapStage {
             drain_conn(&mut socket, out);
             out.push(Output::Event(Event {
                 conn: Some(socket.conn),
-                kind: EventKind::ConnectionEnd(ConnectionEnd {
+                kind: EventKind::ConnectionEnd(Box::new(ConnectionEnd {
                     protocol: socket.decoder.protocol().cloned(),
                     stats: socket.decoder.stats(),
-                }),
+                })),
             }));
         }
     }
