@@ -416,7 +416,7 @@ fn write_exchange(out: &mut Out, conn: u32, ex: &h2lens::conn::Exchange) -> io::
 type ConnRow = (
     u32,
     h2lens::inspect::ConnectionInfo,
-    Option<h2lens::inspect::ConnectionEnd>,
+    Option<Box<h2lens::inspect::ConnectionEnd>>,
 );
 
 fn write_summary(out: &mut Out, s: &Summary, conns: &[ConnRow]) -> io::Result<()> {
