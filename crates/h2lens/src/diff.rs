@@ -1,7 +1,7 @@
 //! Comparing header lists and exchanges: what a proxy added, removed,
 //! reordered or changed between two hops.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::inspect::{CollectedExchange, Header};
 use crate::octets::Octets;
@@ -354,7 +354,25 @@ pub struct ExchangePair {
     pub by: String,
 }
 
-fn trace_id(ex: &CollectedExchange) -> Option<(&'static str, &Octets)> {
+/// What pairing looks at in an exchange: its `:path` and request headers.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairKey {
+    #[serde(default)]
+    pub path: Option<Octets>,
+    #[serde(default)]
+    pub request_headers: Vec<Header>,
+}
+
+impl From<&CollectedExchange> for PairKey {
+    fn from(ex: &CollectedExchange) -> PairKey {
+        PairKey {
+            path: ex.exchange.path.clone(),
+            request_headers: ex.request_headers.clone(),
+        }
+    }
+}
+
+fn trace_id(ex: &PairKey) -> Option<(&'static str, &Octets)> {
     TRACE_HEADERS.iter().find_map(|name| {
         ex.request_headers
             .iter()
@@ -365,10 +383,7 @@ fn trace_id(ex: &CollectedExchange) -> Option<(&'static str, &Octets)> {
 
 /// Pairs exchanges of two captures: by a trace/request-id header when
 /// both carry the same one, else by path and order of appearance.
-pub fn pair_exchanges(
-    left: &[CollectedExchange],
-    right: &[CollectedExchange],
-) -> Vec<ExchangePair> {
+pub fn pair_exchanges(left: &[PairKey], right: &[PairKey]) -> Vec<ExchangePair> {
     let mut right_used = vec![false; right.len()];
     let mut pairs = Vec::new();
     let mut unpaired_left = Vec::new();
@@ -392,10 +407,11 @@ pub fn pair_exchanges(
         }
     }
     for l in unpaired_left {
-        let path = left.get(l).and_then(|e| e.exchange.path.clone());
-        let hit = right.iter().enumerate().find(|(r, rex)| {
-            !right_used.get(*r).copied().unwrap_or(true) && rex.exchange.path == path
-        });
+        let path = left.get(l).and_then(|e| e.path.clone());
+        let hit = right
+            .iter()
+            .enumerate()
+            .find(|(r, rex)| !right_used.get(*r).copied().unwrap_or(true) && rex.path == path);
         match hit {
             Some((r, _)) => {
                 mark(&mut right_used, r);
@@ -496,6 +512,35 @@ mod tests {
         assert_eq!(actors.right.len(), 2);
         assert!(!d.is_same());
         assert!(diff_headers(&client, &client).is_same());
+    }
+
+    #[test]
+    fn pairs_by_trace_header_then_path() {
+        let key = |path: &str, id: Option<&str>| PairKey {
+            path: Some(Octets::from(path)),
+            request_headers: id.map(|id| h(&[("x-request-id", id)])).unwrap_or_default(),
+        };
+        let left = [key("/a", Some("1")), key("/a", Some("2")), key("/b", None)];
+        let right = [
+            key("/b", None),
+            key("/a", Some("2")),
+            key("/a", Some("1")),
+            key("/c", None),
+        ];
+        let pairs = pair_exchanges(&left, &right);
+        let got: Vec<(Option<usize>, Option<usize>, &str)> = pairs
+            .iter()
+            .map(|p| (p.left, p.right, p.by.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some(0), Some(2), "x-request-id"),
+                (Some(1), Some(1), "x-request-id"),
+                (Some(2), Some(0), "path_and_order"),
+                (None, Some(3), "unpaired"),
+            ]
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::conn::{BlockRole, ConnEvent, Exchange};
 use crate::frame::SettingId;
@@ -16,7 +16,7 @@ use crate::time::{Direction, PerDir};
 use super::{Event, EventKind};
 
 /// One header as decoded (name and value only).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Header {
     pub name: Octets,
     pub value: Octets,

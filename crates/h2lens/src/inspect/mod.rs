@@ -153,6 +153,10 @@ pub struct Options {
     /// method's types.
     #[serde(skip)]
     pub protoset: Option<Vec<u8>>,
+    /// Keep every exchange's headers (and bodies of gRPC streams when
+    /// `grpc` is on) for [`Inspector::exchanges`] and HAR export. Costs
+    /// memory proportional to the input.
+    pub collect: bool,
 }
 
 /// Decodes a whole input. See the module documentation.
@@ -161,6 +165,8 @@ pub struct Inspector {
     config: Config,
     forced: Option<InputFormat>,
     grpc: Option<grpc_stage::GrpcStage>,
+    /// Exchanges kept for [`Inspector::exchanges`], when asked for.
+    collector: Option<(Collector, Vec<CollectedExchange>)>,
     stage: Stage,
     /// Bytes held while the format is undecided.
     pending: Vec<u8>,
@@ -194,10 +200,15 @@ impl Inspector {
             });
             grpc_stage::GrpcStage::new(&config.grpc, schema, options.decode_raw)
         });
+        let collector = options.collect.then(|| {
+            let max_body = config.grpc.max_message_size as usize;
+            (Collector::new(true, max_body), Vec::new())
+        });
         let mut inspector = Inspector {
             config,
             forced: options.format,
             grpc,
+            collector,
             stage: Stage::Detecting,
             pending: Vec::new(),
             events: VecDeque::new(),
@@ -373,8 +384,28 @@ impl Inspector {
         }
     }
 
+    /// Every exchange seen so far with its headers, when
+    /// [`Options::collect`] was set (complete after
+    /// [`finish`](Self::finish)).
+    pub fn exchanges(&self) -> &[CollectedExchange] {
+        self.collector
+            .as_ref()
+            .map(|(_, list)| list.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// The exchanges as a HAR 1.2 log (needs [`Options::collect`]).
+    pub fn har(&self) -> crate::har::Har {
+        crate::har::to_har(self.exchanges())
+    }
+
     fn emit(&mut self, event: Event) {
         self.summary.count(&event);
+        if let Some((collector, list)) = self.collector.as_mut() {
+            if let Some(exchange) = collector.push(&event) {
+                list.push(exchange);
+            }
+        }
         let call = self.grpc.as_mut().and_then(|g| g.observe(&event));
         self.events.push_back(event);
         if let Some(call) = call {
