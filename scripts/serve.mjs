@@ -26,6 +26,27 @@ const TYPES = {
   '.pcapng': 'application/octet-stream',
 };
 
+// The inspector's Content-Security-Policy, also sent as a header: a <meta>
+// policy covers only the document, and the decoding worker (a separate
+// script) gets the policy of its own response. Keep in step with
+// www/index.html.
+export const CSP = [
+  "default-src 'none'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "manifest-src 'none'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "require-trusted-types-for 'script'",
+  "trusted-types h2lens-worker",
+].join('; ');
+
 function fileFor(root, urlPath) {
   let path;
   try {
@@ -65,6 +86,9 @@ export function startServer({ root, host = '127.0.0.1', port = 0 }) {
       'content-length': file.size,
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
+      'content-security-policy': CSP,
+      'referrer-policy': 'no-referrer',
+      'cross-origin-opener-policy': 'same-origin',
     });
     if (req.method === 'HEAD') res.end();
     else createReadStream(file.full).pipe(res);

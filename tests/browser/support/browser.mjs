@@ -5,11 +5,11 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startServer } from '../../../scripts/serve.mjs';
+import { repoRoot } from './paths.mjs';
 
-export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+export { repoRoot } from './paths.mjs';
 export const artifactsDir = join(repoRoot, 'tests', 'artifacts', 'browser');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -28,10 +28,12 @@ const ARGS = [
 
 /**
  * Serves `root` on 127.0.0.1 and opens it in a fresh Chromium profile.
- * Every request the page makes and every console error is recorded.
- * Returns `{ url, origin, page, context, requests, consoleErrors, screenshot(name), close() }`.
+ * Every request the page (and its workers) makes, every console error and
+ * every dialog is recorded (dialogs are dismissed).
+ * Returns `{ url, origin, page, context, requests, consoleErrors, dialogs, screenshot(name), close() }`.
+ * `options.colorScheme`: 'light' or 'dark' (prefers-color-scheme).
  */
-export async function openServedPage(root, path = '') {
+export async function openServedPage(root, path = '', options = {}) {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} not found: run scripts/setup.sh (apt-get install chromium)`);
   }
@@ -44,16 +46,26 @@ export async function openServedPage(root, path = '') {
     executablePath: CHROMIUM,
     headless: true,
     args: ARGS,
-    viewport: { width: 1280, height: 800 },
+    viewport: options.viewport ?? { width: 1280, height: 800 },
+    colorScheme: options.colorScheme ?? 'light',
   });
   const requests = [];
   const consoleErrors = [];
-  context.on('request', (r) => requests.push(r.url()));
+  const dialogs = [];
+  const requestDetails = [];
+  context.on('request', (r) => {
+    requests.push(r.url());
+    requestDetails.push({ url: r.url(), method: r.method(), body: r.postData() });
+  });
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('console', (m) => {
     if (m.type() === 'error') consoleErrors.push(m.text());
   });
   page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
+  page.on('dialog', (d) => {
+    dialogs.push(`${d.type()}: ${d.message()}`);
+    void d.dismiss().catch(() => {});
+  });
   const url = new URL(path, server.url).href;
   await page.goto(url);
   return {
@@ -63,11 +75,17 @@ export async function openServedPage(root, path = '') {
     context,
     requests,
     consoleErrors,
+    dialogs,
+    requestDetails,
     async screenshot(name) {
       mkdirSync(artifactsDir, { recursive: true });
       const file = join(artifactsDir, `${name}.png`);
       await page.screenshot({ path: file, fullPage: true });
       return file;
+    },
+    /** Requests to anything but this origin's static files. */
+    foreignRequests() {
+      return requests.filter((u) => !u.startsWith('data:') && !u.startsWith('blob:') && new URL(u).origin !== new URL(server.url).origin);
     },
     async close() {
       await context.close();

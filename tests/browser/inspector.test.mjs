@@ -1,0 +1,294 @@
+// End to end: the built inspector (www/dist) in headless Chromium decodes
+// the gRPC corpus capture through the file input, and every view shows what
+// independent sources say is in it:
+// - the calls, their methods and status names: tests/fixtures/corpus/README.md
+//   ("grpc_python") and the client's own log of that run;
+// - each header's HPACK representation and static index: tshark's decode,
+//   tests/fixtures/corpus/grpc_python.headers.jsonl;
+// - which headers C-core puts in the dynamic table: the README ("C-core
+//   indexes only :path, :authority, content-type, te, …");
+// - the mid-stream capture's unknown table entries: the README
+//   (grpc_python_midstream: "Both HPACK tables are unknown").
+// Screenshots of the main views, light and dark, go to tests/artifacts/browser/.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { openServedPage } from './support/browser.mjs';
+import { clickRow, dist, openFile, ready, requestProblems, rows, tab, waitDecoded } from './support/inspector.mjs';
+import { fixtures, repoRoot } from './support/paths.mjs';
+
+const corpus = join(fixtures, 'corpus');
+const manifest = JSON.parse(readFileSync(join(repoRoot, 'npm/h2lens/package.json'), 'utf8'));
+const tsharkBlocks = readFileSync(join(corpus, 'grpc_python.headers.jsonl'), 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l));
+
+// The run's calls in stream order (README: streams 1–21; client log: statuses).
+const CALLS = [
+  [1, 'GetPayment', 'OK'],
+  [3, 'GetPayment', 'OK'],
+  [5, 'GetPayment', 'OK'],
+  [7, 'ListPayments', 'OK'],
+  [9, 'GetPayment', 'PERMISSION_DENIED'],
+  [11, 'ListPayments', 'INTERNAL'],
+  [13, 'GetPayment', 'OK'],
+  [15, 'GetPayment', 'OK'],
+  [17, 'ListPayments', 'CANCELLED'],
+  [19, 'GetPayment', 'DEADLINE_EXCEEDED'],
+  [21, 'GetPayment', 'OK'],
+];
+
+// tshark's representation names (RFC 7541 §6) → the inspector's.
+const TSHARK_REPR = {
+  'Indexed Header Field': 'indexed',
+  'Literal Header Field with Incremental Indexing': 'incremental_indexing',
+  'Literal Header Field without Indexing': 'without_indexing',
+  'Literal Header Field never Indexed': 'never_indexed',
+};
+
+const EXCHANGES = 'Calls and exchanges';
+let session;
+
+before(async () => {
+  session = await openServedPage(dist);
+  await ready(session.page);
+});
+after(async () => session?.close());
+
+describe('the gRPC capture (grpc_python.pcap)', () => {
+  test('the welcome page promises local decoding and the engine is the package version', async (t) => {
+    const { page } = session;
+    assert.equal(await page.getAttribute('body', 'data-engine'), manifest.version);
+    assert.match(await page.textContent('.welcome .promise'), /never leaves this machine/);
+    t.diagnostic(`screenshot: ${await session.screenshot('01-welcome-light')}`);
+  });
+
+  test('opening it through the file input lists the 11 calls with methods and status names', async (t) => {
+    const { page } = session;
+    await openFile(page, join(corpus, 'grpc_python.pcap'));
+    const list = await rows(page, EXCHANGES);
+    assert.equal(list.length, CALLS.length, JSON.stringify(list));
+    list.forEach((r, i) => {
+      const [stream, method, status] = CALLS[i];
+      assert.equal(r.where, `0/${stream}`);
+      assert.equal(r.path, `/payments.v1.Payments/${method}`);
+      assert.match(r.grpc, new RegExp(`^${status} \\(\\d+\\)$`), `stream ${stream}: ${r.grpc}`);
+      assert.equal(r.method, 'POST');
+    });
+    assert.match(await page.textContent('button[data-tab="exchanges"]'), /11/);
+    const timings = await page.evaluate(() => globalThis.h2lensInspector.timings);
+    t.diagnostic(`first rows ${timings.firstRowsMs?.toFixed(0)} ms, all decoded ${timings.doneMs?.toFixed(0)} ms`);
+  });
+
+  test('the first call groups repeated metadata: actorscopes ×3 in order, roles ×2', async (t) => {
+    const { page } = session;
+    await clickRow(page, EXCHANGES, 0);
+    await page.waitForSelector('.detail[data-kind=exchange]');
+    await page.click('button[data-mode=grouped]');
+    const request = 'section[data-role=request] table[data-view=grouped]';
+    await page.waitForSelector(request);
+    const values = (name) =>
+      page.$$eval(`${request} tbody.grouped tr[data-name="${name}"] li`, (lis) => lis.map((li) => li.textContent));
+    assert.deepEqual(await values('actorscopes'), ['api', 'actor1', 'actor2']);
+    assert.deepEqual(await values('roles'), ['payments-admin', 'payments-admin']);
+    assert.deepEqual(await values('originatorscopes'), ['org:acme', 'org:acme/eu', 'team:ledger', 'svc:checkout']);
+    // Each name once.
+    const names = await page.$$eval(`${request} tbody.grouped tr`, (trs) => trs.map((tr) => tr.dataset.name));
+    assert.equal(new Set(names).size, names.length);
+    t.diagnostic(`screenshot: ${await session.screenshot('03-exchange-grouped-light')}`);
+  });
+
+  test('wire order shows each field as tshark decoded it: representation and static index', async (t) => {
+    const { page } = session;
+    await page.click('button[data-mode=wire]');
+    const table = 'section[data-role=request] table[data-view=wire]';
+    await page.waitForSelector(table);
+    const shown = await page.$$eval(`${table} tbody tr:not(.explain)`, (trs) =>
+      trs.map((tr) => ({
+        name: tr.dataset.name,
+        repr: tr.querySelector('td.repr').dataset.repr,
+        index: tr.querySelector('td.index').textContent,
+      })),
+    );
+    const oracle = tsharkBlocks[0];
+    assert.equal(oracle.stream_id, 1);
+    assert.equal(shown.length, oracle.headers.length);
+    shown.forEach((f, i) => {
+      const [reprName, index] = oracle.hpack[i];
+      const expected = Object.entries(TSHARK_REPR).find(([k]) => reprName.startsWith(k))[1];
+      assert.equal(f.name, oracle.headers[i][0]);
+      assert.equal(f.repr, expected, `field ${i} ${f.name}`);
+      if (reprName === 'Indexed Header Field' && index <= 61) assert.equal(f.index, `static ${index}`);
+    });
+    // The repeated metadata is sent without indexing (README: C-core).
+    assert.deepEqual(
+      shown.filter((f) => f.name === 'actorscopes').map((f) => f.repr),
+      ['without_indexing', 'without_indexing', 'without_indexing'],
+    );
+    // What an index resolved to, on demand.
+    await page.click(`${table} tr[data-name=":method"] td.index button`);
+    assert.match(await page.textContent(`${table} tr.explain:not([hidden])`), /static table.*:method: POST/);
+    t.diagnostic(`screenshot: ${await session.screenshot('02-exchange-wire-light')}`);
+  });
+
+  test('the dynamic table before the second request holds what C-core indexed in the first', async (t) => {
+    const { page } = session;
+    await clickRow(page, EXCHANGES, 1);
+    await page.waitForSelector('.detail[data-kind=exchange] section[data-role=request]');
+    await page.click('section[data-role=request] button:has-text("Dynamic table")');
+    await page.waitForSelector('.detail[data-kind=table]');
+    const entries = await page.$$eval('.dyn-table tbody tr', (trs) =>
+      trs.map((tr) => ({ index: tr.children[0].textContent, name: tr.children[2].textContent, mark: tr.dataset.mark })),
+    );
+    const known = entries.filter((e) => e.index !== '');
+    // README: C-core indexes :path, :authority, content-type, te,
+    // grpc-accept-encoding, grpc-timeout and user-agent (and grpc-encoding,
+    // grpc-status, absent from this request).
+    assert.deepEqual(
+      known.map((e) => e.name).sort(),
+      [':authority', ':path', 'content-type', 'grpc-accept-encoding', 'grpc-timeout', 'te', 'user-agent'],
+    );
+    // The newest entry (index 62) is the last one inserted: user-agent, the
+    // request's last indexed field in tshark's wire order.
+    const lastIndexed = tsharkBlocks[0].headers
+      .map(([n], i) => [n, tsharkBlocks[0].hpack[i][0]])
+      .filter(([, r]) => r.startsWith('Literal Header Field with Incremental Indexing'))
+      .at(-1)[0];
+    assert.equal(known.find((e) => e.index === '62').name, lastIndexed);
+    assert.equal(await page.$('.dyn-table tr[data-mark=unknown]'), null, 'a capture from the start has no unknown entries');
+    t.diagnostic(`screenshot: ${await session.screenshot('04-dynamic-table-light')}`);
+  });
+
+  test('a frame shows its bytes, and each decoded field highlights its span', async (t) => {
+    const { page } = session;
+    await tab(page, 'frames');
+    const list = await rows(page, 'Frames');
+    const headers = list.find((r) => r.type === 'HEADERS' && r.dir === 'c→s');
+    await clickRow(page, 'Frames', headers.row);
+    await page.waitForSelector('.detail[data-kind=frame] .hex-dump');
+    // The 9-octet header (RFC 9113 §4.1): the type octet is byte 3, 0x01.
+    await page.hover('.hex-field[data-start="3"][data-end="4"]');
+    assert.deepEqual(await page.$$eval('.hb.hl', (bs) => bs.map((b) => b.textContent)), ['01']);
+    // An HPACK field: :method POST is static index 3, one byte 0x83 (RFC 7541 §6.1).
+    const method = page.locator('.hex-field.level-1', { hasText: ':method: POST' });
+    await method.hover();
+    assert.deepEqual(await page.$$eval('.hb.hl', (bs) => bs.map((b) => b.textContent)), ['83']);
+    t.diagnostic(`screenshot: ${await session.screenshot('05-frame-hex-light')}`);
+  });
+
+  test('the anomalies list links to where each happened', async (t) => {
+    const { page } = session;
+    await tab(page, 'anomalies');
+    const list = await rows(page, 'Anomalies');
+    assert.ok(list.length >= 1, 'the cancelled and deadline streams leave RST_STREAM notes');
+    await clickRow(page, 'Anomalies', 0);
+    await page.waitForSelector('.detail[data-kind=anomaly]');
+    t.diagnostic(`first anomaly: ${list[0].message}`);
+    t.diagnostic(`screenshot: ${await session.screenshot('06-anomalies-light')}`);
+  });
+
+  test('export: one exchange as JSON and HAR, everything as HAR', async () => {
+    const { page } = session;
+    await tab(page, 'exchanges');
+    await clickRow(page, EXCHANGES, 0);
+    await page.waitForSelector('.detail[data-kind=exchange]');
+    const save = async (what) => {
+      await page.click('.menu > summary');
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click(`button[data-export="${what}"]`)]);
+      return readFileSync(await download.path(), 'utf8');
+    };
+    const lines = (await save('exchange-json')).trim().split('\n').map((l) => JSON.parse(l));
+    const exchange = lines.find((e) => e.event === 'exchange');
+    assert.equal(exchange.stream_id, 1);
+    assert.equal(lines.filter((e) => e.event === 'header_block').length, 3, 'request, response, trailers');
+    assert.ok(lines.some((e) => e.event === 'grpc_call' && e.status.name === 'OK'));
+    const one = JSON.parse(await save('exchange-har'));
+    assert.equal(one.log.version, '1.2');
+    assert.equal(one.log.entries.length, 1);
+    assert.equal(one.log.entries[0]._stream, 1);
+    const all = JSON.parse(await save('all-har'));
+    assert.equal(all.log.entries.length, CALLS.length);
+  });
+
+  test('compare two requests: the values that differ in tshark’s decode are the ones marked', async (t) => {
+    const { page } = session;
+    await clickRow(page, EXCHANGES, 0);
+    await page.click('.detail[data-kind=exchange] button[data-compare=left]');
+    await clickRow(page, EXCHANGES, 1);
+    await page.waitForSelector('.detail[data-kind=exchange] .detail-head h2');
+    await page.click('.detail[data-kind=exchange] button[data-compare=right]');
+    await page.waitForSelector('.detail[data-kind=diff]');
+    const changed = await page.$$eval(
+      '.diff-section:first-of-type table[data-view=diff-wire] tr[data-change]:not([data-change=same])',
+      (trs) => [...new Set(trs.map((tr) => tr.children[1].textContent || tr.children[5].textContent))],
+    );
+    // Oracle: names whose values differ between the two request blocks in
+    // tshark's decode (-bin values excluded: tshark shows true-binary ones
+    // as "", README).
+    const [a, b] = tsharkBlocks.filter((x) => x.headers.some(([n]) => n === ':path')).slice(0, 2);
+    const values = (blk, name) => blk.headers.filter(([n]) => n === name).map(([, v]) => v).join('\n');
+    const names = [...new Set([...a.headers, ...b.headers].map(([n]) => n))].filter((n) => !n.endsWith('-bin'));
+    const expected = names.filter((n) => values(a, n) !== values(b, n)).sort();
+    assert.deepEqual(changed.filter((n) => !n.endsWith('-bin')).sort(), expected);
+    t.diagnostic(`changed between the requests: ${expected.join(', ')}`);
+    t.diagnostic(`screenshot: ${await session.screenshot('07-compare-light')}`);
+  });
+});
+
+describe('the mid-stream capture (grpc_python_midstream.pcap)', () => {
+  test('unknown dynamic-table entries are marked', async (t) => {
+    const { page } = session;
+    await openFile(page, join(corpus, 'grpc_python_midstream.pcap'));
+    await tab(page, 'blocks');
+    const list = await rows(page, 'Header blocks');
+    assert.ok(list.every((r) => r.table === 'partly unknown'), 'no block decodes with a known table');
+    // A later request: the table has known entries and unknown older ones.
+    const requests = list.filter((r) => r.role === 'request');
+    await clickRow(page, 'Header blocks', requests[1].row);
+    await page.waitForSelector('.detail[data-kind=block]');
+    assert.ok((await page.$$('table[data-view=wire] tr.unknown-row')).length > 0, 'fields from unknown entries are marked');
+    await page.click('button:has-text("Dynamic table before this block")');
+    await page.waitForSelector('.detail[data-kind=table]');
+    assert.ok(await page.$('.dyn-table tr[data-mark=unknown]'), 'the table view marks unknown older entries');
+    assert.match(await page.textContent('.detail[data-kind=table] .warn-note'), /unknown/);
+    t.diagnostic(`screenshot: ${await session.screenshot('08-midstream-table-light')}`);
+  });
+});
+
+describe('privacy', () => {
+  test('every request was a GET of one of the site’s own files, and nothing failed', () => {
+    assert.ok(session.requests.some((u) => u.endsWith('.wasm')), 'the worker fetched the wasm module');
+    assert.deepEqual(requestProblems(session), []);
+    assert.deepEqual(session.consoleErrors, []);
+  });
+});
+
+describe('dark theme', () => {
+  test('follows the system and keeps the main views readable', async (t) => {
+    const dark = await openServedPage(dist, '', { colorScheme: 'dark' });
+    try {
+      const { page } = dark;
+      await ready(page);
+      const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      assert.notEqual(bg, 'rgb(255, 255, 255)');
+      await page.click('button[data-action=sample]');
+      await waitDecoded(page);
+      assert.equal((await rows(page, EXCHANGES)).length, 11);
+      await clickRow(page, EXCHANGES, 0);
+      await page.waitForSelector('.detail[data-kind=exchange]');
+      t.diagnostic(`screenshot: ${await dark.screenshot('11-exchange-wire-dark')}`);
+      await page.click('button[data-mode=grouped]');
+      t.diagnostic(`screenshot: ${await dark.screenshot('12-exchange-grouped-dark')}`);
+      await page.click('section[data-role=request] button:has-text("Dynamic table")');
+      await page.waitForSelector('.detail[data-kind=table]');
+      t.diagnostic(`screenshot: ${await dark.screenshot('13-dynamic-table-dark')}`);
+      assert.deepEqual(requestProblems(dark), []);
+      assert.deepEqual(dark.consoleErrors, []);
+    } finally {
+      await dark.close();
+    }
+  });
+});

@@ -1,0 +1,98 @@
+// The one module that talks to the `h2lens` npm package (the WebAssembly
+// build of the core). Everything else in the inspector goes through these
+// few functions, so a change in the binding's API is a change here only.
+//
+// It runs inside the decoding worker: the page itself never loads the
+// WebAssembly module.
+
+import init, * as h2lens from 'h2lens';
+import type { AnyEvent, ExchangePair, Header, HeaderDiff, Metadata, PairKey } from './schema';
+
+/** Decode options, as the binding takes them. */
+export interface DecodeOptions {
+  /** Skip format detection (`'http2'` for raw frames). */
+  format?: string;
+  /** Summarise gRPC calls. */
+  grpc?: boolean;
+  /** Decode gRPC messages without a schema (protobuf field tree). */
+  decodeRaw?: boolean;
+  /** A FileDescriptorSet to decode gRPC messages by their types. */
+  protoset?: Uint8Array;
+  /** Keep every exchange's headers (needed for HAR export). */
+  collect?: boolean;
+  config?: {
+    output?: { frame_bytes?: number; header_block_bytes?: boolean; table_events?: boolean };
+  };
+}
+
+/** The streaming decoder of the binding. */
+export interface StreamDecoder {
+  push(bytes: Uint8Array): void;
+  /** Every event decoded since the last call, in order. */
+  drain(): AnyEvent[];
+  finish(): void;
+  /** HAR 1.2 of the exchanges kept with `collect: true`. */
+  har(): unknown;
+  free(): void;
+}
+
+type Api = Record<string, unknown>;
+const api = h2lens as unknown as Api;
+
+let ready: Promise<void> | undefined;
+
+/** Instantiates the WebAssembly module (once). */
+export function initEngine(): Promise<void> {
+  ready ??= init().then(() => undefined);
+  return ready;
+}
+
+export function engineVersion(): string {
+  return h2lens.version();
+}
+
+function need<T>(name: string): T {
+  const f = api[name];
+  if (f === undefined) {
+    throw new Error(`this build of the h2lens package has no ${name}()`);
+  }
+  return f as T;
+}
+
+type DecoderClass = new (options: unknown) => {
+  push(bytes: Uint8Array): void;
+  drain(): AnyEvent[];
+  finish(): void;
+  har(): unknown;
+  free?(): void;
+};
+
+export function newDecoder(options: DecodeOptions): StreamDecoder {
+  const Decoder = need<DecoderClass>('Decoder');
+  const inner = new Decoder(options);
+  return {
+    push: (bytes) => inner.push(bytes),
+    drain: () => inner.drain(),
+    finish: () => inner.finish(),
+    har: () => inner.har(),
+    free: () => inner.free?.(),
+  };
+}
+
+/** Decodes one HPACK header block with a fresh decoder. */
+export function hpackDecode(bytes: Uint8Array): unknown {
+  return need<(b: Uint8Array, o?: unknown) => unknown>('hpackDecode')(bytes);
+}
+
+/** gRPC's view of a header list: reserved headers, metadata, grouped. */
+export function groupMetadata(headers: Header[]): Metadata {
+  return need<(h: Header[]) => Metadata>('groupMetadata')(headers);
+}
+
+export function diffHeaders(left: Header[], right: Header[]): HeaderDiff {
+  return need<(l: Header[], r: Header[]) => HeaderDiff>('diffHeaders')(left, right);
+}
+
+export function pairExchanges(left: PairKey[], right: PairKey[]): ExchangePair[] {
+  return need<(l: PairKey[], r: PairKey[]) => ExchangePair[]>('pairExchanges')(left, right);
+}

@@ -1,0 +1,4 @@
+// Entry point for Node tests of the worker's stores (tests/browser/store.test.mjs).
+export { BlockStore } from './blocks';
+export { FrameStore } from './frames';
+export { Strings } from './strings';
