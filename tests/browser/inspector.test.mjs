@@ -190,6 +190,99 @@ describe('the gRPC capture (grpc_python.pcap)', () => {
     t.diagnostic(`screenshot: ${await session.screenshot('06-anomalies-light')}`);
   });
 
+  test('filter, sort and keyboard: the list answers like a devtools panel', async () => {
+    const { page } = session;
+    await tab(page, 'exchanges');
+    const list = () => rows(page, EXCHANGES);
+    const count = (n) => page.waitForSelector(`[role=grid][aria-label="${EXCHANGES}"][aria-rowcount="${n}"]`);
+    // Failed calls (README): PERMISSION_DENIED, INTERNAL, CANCELLED, DEADLINE_EXCEEDED.
+    await page.selectOption('.filter-bar select', 'error');
+    await count(4);
+    assert.deepEqual(
+      (await list()).map((r) => r.grpc.split(' ')[0]),
+      ['PERMISSION_DENIED', 'INTERNAL', 'CANCELLED', 'DEADLINE_EXCEEDED'],
+    );
+    await page.selectOption('.filter-bar select', '');
+    // A header that only the denied call's trailers carry (client log:
+    // trailing x-deny-reason).
+    await page.fill('.filter-text', 'x-deny-reason');
+    await count(1);
+    assert.equal((await list())[0].where, '0/9');
+    await page.fill('.filter-text', '');
+    await count(11);
+    // Sort by path: the three ListPayments calls after the eight GetPayment ones.
+    await page.click(`[aria-label="${EXCHANGES}"] .vt-h[data-key=path]`);
+    await page.waitForFunction(() => document.querySelector('.vt-h[data-key=path]')?.getAttribute('aria-sort') === 'ascending');
+    await page.waitForFunction(
+      (label) => document.querySelector(`[aria-label="${label}"] .vt-row[data-row="10"] [data-key=path]`)?.textContent?.endsWith('ListPayments'),
+      EXCHANGES,
+    );
+    assert.deepEqual(
+      (await list()).map((r) => r.path.split('/').at(-1)),
+      CALLS.map(([, m]) => m).sort(),
+    );
+    await page.click(`[aria-label="${EXCHANGES}"] .vt-h[data-key=path]`);
+    await page.click(`[aria-label="${EXCHANGES}"] .vt-h[data-key=path]`);
+    // Keyboard: ↓ moves the selection and shows that call.
+    await page.focus(`[role=grid][aria-label="${EXCHANGES}"]`);
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowDown');
+    await page.waitForFunction(() => document.querySelector('.detail[data-kind=exchange] .facts')?.textContent?.includes('stream 3'));
+    assert.equal(await page.getAttribute(`[aria-label="${EXCHANGES}"] .vt-row[data-row="1"]`, 'aria-selected'), 'true');
+  });
+
+  test('pasting: an HPACK block (RFC 7541 C.3.1) and HTTP/2 frames in hex', async () => {
+    const { page } = session;
+    await page.click('button:has-text("Paste…")');
+    await page.fill('.paste-text', '8286 8441 0f77 7777 2e65 7861 6d70 6c65 2e63 6f6d');
+    await page.click('.paste-dialog button[type=submit]');
+    await page.waitForSelector('.detail[data-kind=hpack]');
+    const fields = await page.$$eval('.detail[data-kind=hpack] table[data-view=wire] tbody tr:not(.explain)', (trs) =>
+      trs.map((tr) => [tr.children[1].textContent, tr.children[2].textContent]),
+    );
+    // RFC 7541 C.3.1: the first request, and one entry in the table after it.
+    assert.deepEqual(fields, [
+      [':method', 'GET'],
+      [':scheme', 'http'],
+      [':path', '/'],
+      [':authority', 'www.example.com'],
+    ]);
+    const table = await page.$$eval('.detail[data-kind=hpack] .dyn-table tbody tr', (trs) =>
+      trs.map((tr) => [...tr.children].map((c) => c.textContent)),
+    );
+    assert.deepEqual(table, [['62', ':authority', 'www.example.com', '57']]);
+    // Raw HTTP/2 frames, recognised by the client preface.
+    const h2 = readFileSync(join(fixtures, 'ui', 'xss_request.h2')).toString('hex');
+    const previous = await page.evaluate(() => document.body.dataset.session);
+    await page.click('button:has-text("Paste…")');
+    await page.fill('.paste-text', h2);
+    await page.click('.paste-dialog button[type=submit]');
+    await waitDecoded(page, 30_000, previous);
+    assert.match(await page.textContent('.status'), /pasted HTTP\/2 frames/);
+    assert.match(await page.textContent('button[data-tab="blocks"]'), /1/);
+  });
+
+  test('a protoset decodes gRPC messages by type (payments.proto)', async (t) => {
+    const { page } = session;
+    const previous = await page.evaluate(() => document.body.dataset.session);
+    await page.setInputFiles('#open-file', join(corpus, 'grpc_python.pcap'));
+    await waitDecoded(page, 30_000, previous);
+    const again = await page.evaluate(() => document.body.dataset.session);
+    await page.setInputFiles('#open-protoset', join(fixtures, 'grpc', 'payments.protoset'));
+    await waitDecoded(page, 30_000, again);
+    await tab(page, 'exchanges');
+    await clickRow(page, EXCHANGES, 0);
+    await page.waitForSelector('.detail[data-kind=exchange] .grpc-message');
+    const text = await page.textContent('.detail[data-kind=exchange]');
+    // payments.proto: rpc GetPayment(GetPaymentRequest) returns (Payment);
+    // proto3 JSON names payment_id → paymentId, account_id → accountId.
+    assert.match(text, /payments\.v1\.GetPaymentRequest/);
+    assert.match(text, /payments\.v1\.Payment\b/);
+    assert.match(text, /paymentId/);
+    assert.match(text, /accountId/);
+    t.diagnostic(`screenshot: ${await session.screenshot('09-messages-protoset-light')}`);
+  });
+
   test('export: one exchange as JSON and HAR, everything as HAR', async () => {
     const { page } = session;
     await tab(page, 'exchanges');
@@ -275,7 +368,7 @@ describe('dark theme', () => {
       const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
       assert.notEqual(bg, 'rgb(255, 255, 255)');
       await page.click('button[data-action=sample]');
-      await waitDecoded(page);
+      await waitDecoded(page, 60_000, null);
       assert.equal((await rows(page, EXCHANGES)).length, 11);
       await clickRow(page, EXCHANGES, 0);
       await page.waitForSelector('.detail[data-kind=exchange]');

@@ -44,7 +44,7 @@ export interface Timings {
   exchanges: number;
   blocks: number;
   frames: number;
-  profile: Record<string, number> | null;
+  profile: Record<string, number | boolean> | null;
 }
 
 export class App {
@@ -195,6 +195,7 @@ export class App {
     this.progress.value = 0;
     this.cancelButton.hidden = false;
     document.body.dataset.state = 'decoding';
+    document.body.dataset.session = id;
     this.setStatus(`Decoding ${source.name} (${bytes(size)})…`);
     this.showTab(this.tab === 'compare' ? 'exchanges' : this.tab);
     this.renderExportMenu();
@@ -361,6 +362,7 @@ export class App {
 
   showTab(tab: Tab): void {
     this.tab = tab;
+    this.main.classList.toggle('compare-mode', tab === 'compare');
     this.renderTabs();
     if (!this.capture && tab !== 'compare') {
       this.renderWelcome();

@@ -12,14 +12,25 @@ export async function ready(page) {
   await page.waitForSelector('body[data-engine]', { timeout: 30_000 });
 }
 
-/** Opens a file through the file input and waits for decoding to end. */
-export async function openFile(page, file, { timeout = 60_000 } = {}) {
-  await page.setInputFiles('#open-file', file);
-  await waitDecoded(page, timeout);
+/** The id of the input shown now (each open makes a new one). */
+export async function currentSession(page) {
+  return page.evaluate(() => document.body.dataset.session ?? null);
 }
 
-export async function waitDecoded(page, timeout = 60_000) {
-  await page.waitForSelector('body[data-state="decoding"], body[data-state="done"]', { timeout: 10_000 });
+/** Opens a file through the file input and waits for decoding to end. */
+export async function openFile(page, file, { timeout = 60_000 } = {}) {
+  const previous = await currentSession(page);
+  await page.setInputFiles('#open-file', file);
+  await waitDecoded(page, timeout, previous);
+}
+
+/** Waits until an input newer than `previous` finished decoding. */
+export async function waitDecoded(page, timeout = 60_000, previous = null) {
+  await page.waitForFunction(
+    (prev) => document.body.dataset.session && document.body.dataset.session !== prev,
+    previous,
+    { timeout: 10_000 },
+  );
   await page.waitForSelector('body[data-state="done"], body[data-state="error"], body[data-state="cancelled"]', {
     timeout,
   });

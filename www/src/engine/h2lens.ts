@@ -30,6 +30,11 @@ export interface StreamDecoder {
   push(bytes: Uint8Array): void;
   /** Every event decoded since the last call, in order. */
   drain(): AnyEvent[];
+  /**
+   * The same as JSON Lines text (what `h2lens … --json` prints): cheaper
+   * when the events are handed to another worker before being read.
+   */
+  drainText(): string;
   finish(): void;
   /** HAR 1.2 of the exchanges kept with `collect: true`. */
   har(): unknown;
@@ -62,6 +67,7 @@ function need<T>(name: string): T {
 type DecoderClass = new (options: unknown) => {
   push(bytes: Uint8Array): void;
   drain(): AnyEvent[];
+  drainJson?(): string;
   finish(): void;
   har(): unknown;
   free?(): void;
@@ -73,6 +79,8 @@ export function newDecoder(options: DecodeOptions): StreamDecoder {
   return {
     push: (bytes) => inner.push(bytes),
     drain: () => inner.drain(),
+    drainText: () =>
+      inner.drainJson ? inner.drainJson() : inner.drain().map((e) => `${JSON.stringify(e)}\n`).join(''),
     finish: () => inner.finish(),
     har: () => inner.har(),
     free: () => inner.free?.(),
@@ -95,4 +103,20 @@ export function diffHeaders(left: Header[], right: Header[]): HeaderDiff {
 
 export function pairExchanges(left: PairKey[], right: PairKey[]): ExchangePair[] {
   return need<(l: PairKey[], r: PairKey[]) => ExchangePair[]>('pairExchanges')(left, right);
+}
+
+/** Events from JSON Lines text (`drainText()`). */
+export function parseEventLines(text: string): AnyEvent[] {
+  const out: AnyEvent[] = [];
+  let start = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', start);
+    if (nl < 0) break;
+    if (nl > start) out.push(JSON.parse(text.slice(start, nl)) as AnyEvent);
+    start = nl + 1;
+  }
+  if (start < text.length && text.slice(start).trim() !== '') {
+    out.push(JSON.parse(text.slice(start)) as AnyEvent);
+  }
+  return out;
 }

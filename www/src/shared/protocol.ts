@@ -213,9 +213,13 @@ export interface Done {
   frameBytes: boolean;
   /** HAR export is available without decoding again. */
   collected: boolean;
-  /** Milliseconds spent in the decoder (push), handing events over (drain),
-   * keeping them (store), and building rows for the page (post). */
-  profile: { pushMs: number; drainMs: number; storeMs: number; postMs: number };
+  /**
+   * Milliseconds spent in the decoder (push), writing its events as JSON
+   * (serialize), reading them back (parse), keeping them (store), and
+   * building rows for the page (post); `pipeline`: decoding ran in a worker
+   * of its own, in parallel with the rest.
+   */
+  profile: { pushMs: number; serializeMs: number; parseMs: number; storeMs: number; postMs: number; pipeline: boolean };
 }
 
 export type Notice =

@@ -51,8 +51,8 @@ export function dirWords(dir: string | number | null): string {
 /** Short names of the representations (RFC 7541 §6), as in the table column. */
 export const REPR_LABEL: Record<Representation, string> = {
   indexed: 'indexed',
-  incremental_indexing: 'incremental indexing',
-  without_indexing: 'without indexing',
+  incremental_indexing: 'incremental',
+  without_indexing: 'not indexed',
   never_indexed: 'never indexed',
 };
 

@@ -116,6 +116,7 @@ export function exchangeView(app: App, d: ExchangeDetail, rerender: () => void):
   const grpcStatus =
     r.grpcCode >= 0 ? `${r.grpcName || 'code'} (${r.grpcCode})` : r.isGrpc ? 'none (no grpc-status seen)' : '';
   const message = call?.message?.display ? call.message.display : '';
+  const tap = r.tap ? (d.event as unknown as { tool?: string; proxy_direction?: string; source?: Peer; destination?: Peer }) : null;
   const head = h(
     'header',
     { class: 'detail-head' },
@@ -125,7 +126,9 @@ export function exchangeView(app: App, d: ExchangeDetail, rerender: () => void):
       ['gRPC status', grpcStatus],
       ['gRPC message', message],
       ['HTTP status', r.status >= 0 ? String(r.status) : 'none'],
-      ['Where', r.conn === null ? 'tap' : `connection ${r.conn}, stream ${r.stream}`],
+      ['Where', r.conn === null ? `${tap?.tool ?? ''} tap${tap?.proxy_direction ? `, ${tap.proxy_direction.toLowerCase()}` : ''}` : `connection ${r.conn}, stream ${r.stream}`],
+      ['From', tap?.source ? peer(tap.source) : ''],
+      ['To', tap?.destination ? peer(tap.destination) : ''],
       ['Authority', r.authority],
       ['State', r.state],
       ['Duration', ms(r.duration)],
@@ -175,6 +178,18 @@ export function exchangeView(app: App, d: ExchangeDetail, rerender: () => void):
     diagList(d.diagnostics),
     frames,
   );
+}
+
+interface Peer {
+  ip?: string;
+  port?: number;
+  labels?: [string, string][];
+}
+
+function peer(p: Peer): string {
+  const where = `${p.ip ?? '?'}${p.port !== undefined ? `:${p.port}` : ''}`;
+  const labels = (p.labels ?? []).filter(([k]) => ['namespace', 'deployment', 'pod', 'service'].includes(k));
+  return labels.length ? `${where} (${labels.map(([k, v]) => `${k} ${v}`).join(', ')})` : where;
 }
 
 function frameList(app: App, frames: number[]): HTMLElement {

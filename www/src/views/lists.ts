@@ -89,6 +89,10 @@ abstract class ListView {
 
   reset(): void {
     this.rows = null;
+    // Connections and streams belong to the previous input; text and
+    // status filters carry over (shown in the bar).
+    delete this.filter.conn;
+    delete this.filter.stream;
     this.table.setSource({
       count: () => this.count(),
       cell: (r, k) => this.cell(this.index(r), k),
@@ -353,18 +357,18 @@ export class BlocksView extends ListView {
       'blocks',
       'Header blocks',
       [
-        { key: 'n', title: '#', width: '5.5em', align: 'right' },
-        { key: 'time', title: 'Time', width: '7.5em', align: 'right' },
-        { key: 'conn', title: 'Conn', width: '3.5em', align: 'right' },
-        { key: 'id', title: 'Block', width: '4.5em', align: 'right', help: 'Block number in its connection' },
-        { key: 'dir', title: 'Dir', width: '3em' },
-        { key: 'stream', title: 'Stream', width: '4.5em', align: 'right' },
-        { key: 'role', title: 'Role', width: '8em' },
-        { key: 'label', title: 'Summary', width: 'minmax(12em, 3fr)' },
-        { key: 'fields', title: 'Fields', width: '4em', align: 'right' },
-        { key: 'size', title: 'Bytes', width: '5em', align: 'right' },
+        { key: 'n', title: '#', width: '4.5em', align: 'right' },
+        { key: 'time', title: 'Time', width: '6em', align: 'right' },
+        { key: 'conn', title: 'Conn', width: '3em', align: 'right' },
+        { key: 'stream', title: 'Stream', width: '4em', align: 'right' },
+        { key: 'dir', title: 'Dir', width: '2.5em' },
+        { key: 'role', title: 'Role', width: '6.5em' },
+        { key: 'label', title: 'Summary', width: 'minmax(10em, 3fr)' },
+        { key: 'fields', title: 'Fields', width: '3.5em', align: 'right' },
+        { key: 'size', title: 'Bytes', width: '4em', align: 'right' },
         { key: 'table', title: 'Table', width: '6.5em', help: 'HPACK dynamic table: synced or partly unknown' },
-        { key: 'packet', title: 'Packet', width: '5.5em', align: 'right' },
+        { key: 'id', title: 'Block', width: '4em', align: 'right', help: 'Block number in its connection' },
+        { key: 'packet', title: 'Packet', width: '4.5em', align: 'right' },
       ],
       'No header blocks (yet).',
     );
@@ -447,16 +451,16 @@ export class FramesView extends ListView {
       'frames',
       'Frames',
       [
-        { key: 'n', title: '#', width: '6em', align: 'right' },
-        { key: 'time', title: 'Time', width: '7.5em', align: 'right' },
-        { key: 'conn', title: 'Conn', width: '3.5em', align: 'right' },
-        { key: 'dir', title: 'Dir', width: '3em' },
-        { key: 'index', title: 'Frame', width: '4.5em', align: 'right', help: 'Frame number in its direction' },
-        { key: 'type', title: 'Type', width: '9em' },
-        { key: 'flags', title: 'Flags', width: 'minmax(10em, 1.5fr)' },
-        { key: 'stream', title: 'Stream', width: '4.5em', align: 'right' },
-        { key: 'length', title: 'Length', width: '5.5em', align: 'right' },
-        { key: 'packet', title: 'Packet', width: '5.5em', align: 'right' },
+        { key: 'n', title: '#', width: '4.5em', align: 'right' },
+        { key: 'time', title: 'Time', width: '6em', align: 'right' },
+        { key: 'conn', title: 'Conn', width: '3em', align: 'right' },
+        { key: 'dir', title: 'Dir', width: '2.5em' },
+        { key: 'stream', title: 'Stream', width: '4em', align: 'right' },
+        { key: 'type', title: 'Type', width: '10.5em' },
+        { key: 'flags', title: 'Flags', width: 'minmax(9em, 1.5fr)' },
+        { key: 'length', title: 'Length', width: '4.5em', align: 'right' },
+        { key: 'index', title: 'Frame', width: '4em', align: 'right', help: 'Frame number in its direction' },
+        { key: 'packet', title: 'Packet', width: '4.5em', align: 'right' },
       ],
       'No HTTP/2 frames (yet).',
     );
@@ -523,7 +527,7 @@ export class FramesView extends ListView {
       h('option', { value: '' }, 'Every connection'),
       conns.map((n) => {
         const row = c!.connections.get(n)!;
-        const o = h('option', { value: String(n) }, `Connection ${n}: ${row.client ?? '?'} → ${row.server ?? '?'}`);
+        const o = h('option', { value: String(n) }, `Conn ${n}: ${row.client ?? '?'} → ${row.server ?? '?'}`);
         if (this.filter.conn === n) o.selected = true;
         return o;
       }),

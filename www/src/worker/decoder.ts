@@ -48,7 +48,7 @@ async function handle(r: Request): Promise<[unknown, Transferable[]]> {
       return [null, []];
     }
     case 'cancel':
-      if (sessions.has(r.session)) session(r.session).cancelled = true;
+      sessions.get(r.session)?.cancel();
       return [null, []];
     case 'close':
       sessions.get(r.session)?.close();

@@ -1,12 +1,7 @@
 // One decoded input: the decoding loop, everything it produced, and the
 // answers to the page's questions about it.
 
-import {
-  groupMetadata,
-  newDecoder,
-  type DecodeOptions,
-  type StreamDecoder,
-} from '../engine/h2lens';
+import { groupMetadata, newDecoder, parseEventLines, type DecodeOptions } from '../engine/h2lens';
 import {
   octetsText,
   type AnyEvent,
@@ -50,11 +45,11 @@ import { BlockStore, DIRS } from './blocks';
 import { describeProtocol } from './describe';
 import { frameFields } from './hexfields';
 import { FrameStore } from './frames';
+import { openReader, type Reader } from './reader-client';
+import { readChunks, SLICE, yieldToEvents } from './source';
 import { Strings } from './strings';
 import { replayTable } from './table';
 
-/** Bytes pushed to the decoder at once: small enough to answer the page in between. */
-const SLICE = 256 * 1024;
 /** Largest input whose frame bytes are kept for hex views. */
 const FRAME_BYTES_LIMIT = 48 * 1024 * 1024;
 /** Payload bytes kept per frame for hex views. */
@@ -114,11 +109,11 @@ export class Session {
   private pendingExchanges: ExchangeRecord[] = [];
   private pendingUpdates = new Set<ExchangeRecord>();
   private lastBatch = 0;
-  private decoder: StreamDecoder | null = null;
+  private reader: Reader | null = null;
   cancelled = false;
   running = false;
   /** Where decoding time went: the decoder, handing events to JS, keeping them. */
-  readonly profile = { pushMs: 0, drainMs: 0, storeMs: 0, postMs: 0 };
+  readonly profile = { pushMs: 0, serializeMs: 0, parseMs: 0, storeMs: 0, postMs: 0, pipeline: false };
   frameBytes = false;
   collected = false;
   private textCache: { needle: string; hits: Uint8Array; upTo: number } | null = null;
@@ -159,34 +154,27 @@ export class Session {
     let error: string | undefined;
     let bytes = 0;
     try {
-      const decoder = newDecoder(this.decodeOptions(this.collected));
-      this.decoder = decoder;
-      const chunks = readChunks(this.source);
-      for await (const chunk of chunks) {
-        for (let off = 0; off < chunk.length && !this.cancelled; off += SLICE) {
-          const slice = chunk.subarray(off, Math.min(chunk.length, off + SLICE));
-          const t0 = performance.now();
-          decoder.push(slice);
-          const t1 = performance.now();
-          const events = decoder.drain();
-          const t2 = performance.now();
-          this.ingest(events);
-          this.profile.pushMs += t1 - t0;
-          this.profile.drainMs += t2 - t1;
-          this.profile.storeMs += performance.now() - t2;
-          bytes += slice.length;
-          this.flush(false, bytes, started);
-          await yieldToEvents();
-        }
-        if (this.cancelled) break;
+      this.reader = openReader(this.source, this.decodeOptions(this.collected));
+      this.profile.pipeline = this.reader.pipeline;
+      for await (const batch of this.reader.batches()) {
+        const t0 = performance.now();
+        const events = parseEventLines(batch.text);
+        const t1 = performance.now();
+        this.ingest(events);
+        this.profile.pushMs += batch.pushMs;
+        this.profile.serializeMs += batch.serializeMs;
+        this.profile.parseMs += t1 - t0;
+        this.profile.storeMs += performance.now() - t1;
+        bytes = batch.bytes;
+        this.flush(false, bytes, started);
+        if (this.cancelled) this.reader.cancel();
       }
-      decoder.finish();
-      this.ingest(decoder.drain());
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
     }
     this.running = false;
     this.flush(true, bytes, started);
+    if (!this.collected) this.reader?.close();
     const done: Done = {
       session: this.id,
       summary: this.summary,
@@ -201,10 +189,15 @@ export class Session {
     this.post({ ev: 'done', done });
   }
 
-  close(): void {
+  cancel(): void {
     this.cancelled = true;
-    this.decoder?.free();
-    this.decoder = null;
+    this.reader?.cancel();
+  }
+
+  close(): void {
+    this.cancel();
+    this.reader?.close();
+    this.reader = null;
   }
 
   private ingest(events: AnyEvent[]): void {
@@ -961,8 +954,8 @@ export class Session {
   /** HAR 1.2 of everything, or of one exchange. */
   async har(exchange: number | null, onProgress: (bytes: number) => void): Promise<Blob> {
     let har: { log: { entries: Record<string, unknown>[] } };
-    if (this.collected && this.decoder) {
-      har = this.decoder.har() as typeof har;
+    if (this.collected && this.reader && !this.running) {
+      har = (await this.reader.har()) as typeof har;
     } else {
       // Decode again, keeping only the exchanges.
       const decoder = newDecoder({ ...this.decodeOptions(true), config: { output: { table_events: false } } });
@@ -1099,33 +1092,4 @@ function hexToBytes(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length >> 1);
   for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.substr(i * 2, 2), 16);
   return out;
-}
-
-async function* readChunks(source: Source): AsyncGenerator<Uint8Array> {
-  if (source.kind === 'bytes') {
-    yield source.bytes;
-    return;
-  }
-  const reader = source.blob.stream().getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      if (value && value.length > 0) yield value;
-    }
-  } finally {
-    reader.releaseLock();
-  }
-}
-
-/** Lets queued messages (queries, cancel) run between decoding slices. */
-function yieldToEvents(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
 }
