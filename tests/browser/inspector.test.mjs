@@ -12,11 +12,12 @@
 // Screenshots of the main views, light and dark, go to tests/artifacts/browser/.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openServedPage } from './support/browser.mjs';
-import { clickRow, dist, openFile, ready, requestProblems, rows, tab, waitDecoded } from './support/inspector.mjs';
+import { clickRow, dist, openExchange, openFile, ready, requestProblems, rows, tab, waitDecoded } from './support/inspector.mjs';
 import { fixtures, repoRoot } from './support/paths.mjs';
 
 const corpus = join(fixtures, 'corpus');
@@ -136,8 +137,7 @@ describe('the gRPC capture (grpc_python.pcap)', () => {
 
   test('the dynamic table before the second request holds what C-core indexed in the first', async (t) => {
     const { page } = session;
-    await clickRow(page, EXCHANGES, 1);
-    await page.waitForSelector('.detail[data-kind=exchange] section[data-role=request]');
+    await openExchange(page, 1, 3);
     await page.click('section[data-role=request] button:has-text("Dynamic table")');
     await page.waitForSelector('.detail[data-kind=table]');
     const entries = await page.$$eval('.dyn-table tbody tr', (trs) =>
@@ -271,7 +271,7 @@ describe('the gRPC capture (grpc_python.pcap)', () => {
     await page.setInputFiles('#open-protoset', join(fixtures, 'grpc', 'payments.protoset'));
     await waitDecoded(page, 30_000, again);
     await tab(page, 'exchanges');
-    await clickRow(page, EXCHANGES, 0);
+    await openExchange(page, 0, 1);
     await page.waitForSelector('.detail[data-kind=exchange] .grpc-message');
     const text = await page.textContent('.detail[data-kind=exchange]');
     // payments.proto: rpc GetPayment(GetPaymentRequest) returns (Payment);
@@ -280,14 +280,15 @@ describe('the gRPC capture (grpc_python.pcap)', () => {
     assert.match(text, /payments\.v1\.Payment\b/);
     assert.match(text, /paymentId/);
     assert.match(text, /accountId/);
+    assert.match(await page.textContent('.status'), /messages by payments\.protoset/);
+    await page.locator('.grpc-message').first().scrollIntoViewIfNeeded();
     t.diagnostic(`screenshot: ${await session.screenshot('09-messages-protoset-light')}`);
   });
 
   test('export: one exchange as JSON and HAR, everything as HAR', async () => {
     const { page } = session;
     await tab(page, 'exchanges');
-    await clickRow(page, EXCHANGES, 0);
-    await page.waitForSelector('.detail[data-kind=exchange]');
+    await openExchange(page, 0, 1);
     const save = async (what) => {
       await page.click('.menu > summary');
       const [download] = await Promise.all([page.waitForEvent('download'), page.click(`button[data-export="${what}"]`)]);
@@ -308,10 +309,9 @@ describe('the gRPC capture (grpc_python.pcap)', () => {
 
   test('compare two requests: the values that differ in tshark’s decode are the ones marked', async (t) => {
     const { page } = session;
-    await clickRow(page, EXCHANGES, 0);
+    await openExchange(page, 0, 1);
     await page.click('.detail[data-kind=exchange] button[data-compare=left]');
-    await clickRow(page, EXCHANGES, 1);
-    await page.waitForSelector('.detail[data-kind=exchange] .detail-head h2');
+    await openExchange(page, 1, 3);
     await page.click('.detail[data-kind=exchange] button[data-compare=right]');
     await page.waitForSelector('.detail[data-kind=diff]');
     const changed = await page.$$eval(
@@ -328,6 +328,36 @@ describe('the gRPC capture (grpc_python.pcap)', () => {
     assert.deepEqual(changed.filter((n) => !n.endsWith('-bin')).sort(), expected);
     t.diagnostic(`changed between the requests: ${expected.join(', ')}`);
     t.diagnostic(`screenshot: ${await session.screenshot('07-compare-light')}`);
+  });
+});
+
+describe('two captures', () => {
+  test('pairs the exchanges of two runs and compares a pair', async (t) => {
+    const { page } = session;
+    await openFile(page, join(corpus, 'grpc_python.pcap'));
+    await tab(page, 'compare');
+    await page.setInputFiles('#second-file', join(corpus, 'grpc_python_small_table.pcap'));
+    await page.waitForSelector('table.pairs tbody tr', { timeout: 30_000 });
+    const pairs = await page.$$eval('table.pairs tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+    // The same client run twice (README): every call pairs with its twin.
+    assert.equal(pairs.length, CALLS.length);
+    pairs.forEach(([left, right], i) => {
+      const [stream, method] = CALLS[i];
+      assert.equal(left, `${method} · 0/${stream}`);
+      assert.equal(right, `${method} · 0/${stream}`);
+    });
+    await page.click('table.pairs tbody tr >> nth=0');
+    await page.waitForSelector('.detail[data-kind=diff]');
+    const changed = await page.$$eval(
+      '.diff-section:first-of-type table[data-view=diff-wire] tr[data-change]:not([data-change=same])',
+      (trs) => [...new Set(trs.map((tr) => tr.children[1].textContent || tr.children[5].textContent))],
+    );
+    // README (grpc_python_small_table): "its values equal grpc_python's
+    // apart from ports, trace ids and timeouts".
+    for (const name of changed) assert.ok([':authority', 'x-trace-id', 'grpc-timeout'].includes(name), name);
+    assert.ok(changed.includes(':authority'), 'the server port differs');
+    t.diagnostic(`request headers that differ: ${changed.join(', ')}`);
+    t.diagnostic(`screenshot: ${await session.screenshot('10-compare-two-captures-light')}`);
   });
 });
 
@@ -356,6 +386,25 @@ describe('privacy', () => {
     assert.ok(session.requests.some((u) => u.endsWith('.wasm')), 'the worker fetched the wasm module');
     assert.deepEqual(requestProblems(session), []);
     assert.deepEqual(session.consoleErrors, []);
+  });
+});
+
+describe('static hosting', () => {
+  test('the built site works from a sub-folder of a static host', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'h2lens-site-'));
+    cpSync(dist, join(root, 'tools', 'h2lens'), { recursive: true });
+    const sub = await openServedPage(root, 'tools/h2lens/');
+    try {
+      await ready(sub.page);
+      await sub.page.click('button[data-action=sample]');
+      await waitDecoded(sub.page, 60_000, null);
+      assert.equal((await rows(sub.page, EXCHANGES)).length, 11);
+      assert.ok(sub.requests.every((u) => new URL(u).pathname.startsWith('/tools/h2lens/')), sub.requests.join('\n'));
+      assert.deepEqual(sub.consoleErrors, []);
+    } finally {
+      await sub.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

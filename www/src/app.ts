@@ -14,6 +14,7 @@ import type {
   FrameDetail,
   ListName,
   Notice,
+  OpenOptions,
   PairRow,
   Source,
   TableView,
@@ -199,7 +200,9 @@ export class App {
     this.setStatus(`Decoding ${source.name} (${bytes(size)})…`);
     this.showTab(this.tab === 'compare' ? 'exchanges' : this.tab);
     this.renderExportMenu();
-    const options = this.protoset ? { protoset: this.protoset.bytes.slice() } : {};
+    const options: OpenOptions = this.protoset ? { protoset: this.protoset.bytes.slice() } : {};
+    // For measuring: localStorage['h2lens.pipeline'] = 'off' decodes in one worker.
+    if (localStorage.getItem('h2lens.pipeline') === 'off') options.noPipeline = true;
     void this.client.call({ op: 'open', session: id, source, options }).catch((err) => this.setStatus(String(err), true));
   }
 
@@ -298,6 +301,7 @@ export class App {
       `${count(c.blocks.length)} header blocks`,
       s ? `${s.diagnostics.errors} errors, ${s.diagnostics.warnings} warnings` : '',
       `decoded in ${(d.elapsed / 1000).toFixed(2)} s`,
+      this.protoset ? `messages by ${this.protoset.name}` : '',
     ].filter(Boolean);
     if (d.error) this.setStatus(`Decoding stopped: ${d.error}`, true);
     else if (d.cancelled) this.setStatus(`Cancelled: partial results · ${parts.join(' · ')}`, true);

@@ -37,8 +37,8 @@ export async function openServedPage(root, path = '', options = {}) {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} not found: run scripts/setup.sh (apt-get install chromium)`);
   }
-  if (!existsSync(join(root, 'index.html'))) {
-    throw new Error(`${root}/index.html not found: run npm run build`);
+  if (!existsSync(join(root, path, 'index.html'))) {
+    throw new Error(`${join(root, path)}index.html not found: run npm run build`);
   }
   const server = await startServer({ root });
   const profile = mkdtempSync(join(tmpdir(), 'h2lens-chromium-'));

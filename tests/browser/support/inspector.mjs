@@ -58,6 +58,15 @@ export async function clickRow(page, label, index) {
   await page.click(`[role=grid][aria-label="${label}"] .vt-row[data-row="${index}"]`);
 }
 
+/** Opens row `index` of the exchanges and waits for ITS detail (stream `stream`). */
+export async function openExchange(page, index, stream) {
+  await clickRow(page, 'Calls and exchanges', index);
+  await page.waitForFunction(
+    (s) => document.querySelector('.detail[data-kind=exchange] .facts')?.textContent?.includes(`stream ${s}`),
+    stream,
+  );
+}
+
 /** Every file of the built site, as URL paths (`/assets/…`). */
 export function staticFiles() {
   const out = new Set(['/']);

@@ -160,8 +160,8 @@ export interface ExchangeEvent {
   response?: MessageHead;
   request_trailers?: MessageHead;
   response_trailers?: MessageHead;
-  request_bytes: number;
-  response_bytes: number;
+  request_bytes: number | string;
+  response_bytes: number | string;
   request_data_frames: number;
   response_data_frames: number;
   start?: number;
@@ -187,9 +187,9 @@ export interface TapExchangeEvent {
   response_headers?: [Octets, Octets][];
   request_trailers?: [Octets, Octets][];
   response_trailers?: [Octets, Octets][];
-  response_bytes?: number;
-  request_bytes?: number;
-  response_end_ns?: number;
+  response_bytes?: number | string;
+  request_bytes?: number | string;
+  response_end_ns?: number | string;
   [key: string]: unknown;
 }
 
@@ -260,7 +260,7 @@ export interface GrpcCallEvent {
   message?: { raw: Octets; decoded: string; display: string };
   trailers_only?: boolean;
   cancelled_by_client?: boolean;
-  duration_ns?: number;
+  duration_ns?: number | string;
   diagnostics?: Diagnostic[];
   [key: string]: unknown;
 }

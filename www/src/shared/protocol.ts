@@ -28,6 +28,8 @@ export type Source =
 export interface OpenOptions {
   /** A FileDescriptorSet to decode gRPC messages with. */
   protoset?: Uint8Array;
+  /** Decode in the session worker itself, not in a reader worker (for measuring). */
+  noPipeline?: boolean;
 }
 
 // ---- Rows ---------------------------------------------------------------
@@ -335,4 +337,7 @@ export interface PairRow {
   by: string;
   leftLabel: string;
   rightLabel: string;
+  /** Short forms for the pairs table (last path segment, conn/stream). */
+  leftShort: string;
+  rightShort: string;
 }

@@ -107,3 +107,8 @@ export function spacedHex(hex: string, max = 64): string {
   const cut = pairs.length > max;
   return pairs.slice(0, max).join(' ') + (cut ? ` … (${pairs.length} bytes)` : '');
 }
+
+/** Class of a header-name cell: names stay on one line unless very long. */
+export function nameClass(name: string): string {
+  return name.length > 28 ? 'name mono long' : 'name mono';
+}

@@ -7,7 +7,7 @@ import type { App } from '../app';
 import type { GroupChange, HeaderChange, HeaderDiff } from '../engine/schema';
 import type { DiffResult, PairRow } from '../shared/protocol';
 import { button, h } from '../ui/dom';
-import { octets } from '../ui/format';
+import { octets, nameClass } from '../ui/format';
 
 const CHANGE_TEXT: Record<HeaderChange['change'], string> = {
   same: 'same',
@@ -21,7 +21,7 @@ function changeRow(c: HeaderChange): HTMLElement {
   const cell = (pos: number | undefined, name: string, value: string) =>
     pos === undefined
       ? [h('td', { class: 'num' }), h('td'), h('td')]
-      : [h('td', { class: 'num dim' }, String(pos)), h('td', { class: 'name mono' }, name), h('td', { class: 'value mono' }, value)];
+      : [h('td', { class: 'num dim' }, String(pos)), h('td', { class: nameClass(name) }, name), h('td', { class: 'value mono' }, value)];
   let left;
   let right;
   switch (c.change) {
@@ -52,7 +52,7 @@ function groupRow(g: GroupChange): HTMLElement {
   return h(
     'tr',
     { class: `chg-${g.kind}`, data: { change: g.kind } },
-    h('td', { class: 'name mono' }, octets(g.name)),
+    h('td', { class: nameClass(octets(g.name)) }, octets(g.name)),
     h('td', null, list(g.left)),
     h('td', { class: 'chg' }, g.kind),
     h('td', null, list(g.right)),
@@ -121,7 +121,7 @@ export function comparePanel(app: App, pairs: PairRow[] | null): HTMLElement {
           'table',
           { class: 'fields pairs' },
           h('caption', null, `${pairs.length} pairs between ${app.capture?.name ?? ''} (left) and ${second?.name ?? ''} (right)`),
-          h('thead', null, h('tr', null, h('th', null, 'Left exchange'), h('th', null, 'Right exchange'), h('th', null, 'Paired by'))),
+          h('thead', null, h('tr', null, h('th', null, 'Left (conn/stream)'), h('th', null, 'Right'), h('th', null, 'Paired by'))),
           h(
             'tbody',
             null,
@@ -136,8 +136,8 @@ export function comparePanel(app: App, pairs: PairRow[] | null): HTMLElement {
                     keydown: (e) => (e as KeyboardEvent).key === 'Enter' && app.comparePair(p),
                   },
                 },
-                h('td', { class: 'mono' }, p.leftLabel || '(only on the right)'),
-                h('td', { class: 'mono' }, p.rightLabel || '(only on the left)'),
+                h('td', { class: 'mono', title: p.leftLabel }, p.leftShort || '(only on the right)'),
+                h('td', { class: 'mono', title: p.rightLabel }, p.rightShort || '(only on the left)'),
                 h('td', null, p.by.replaceAll('_', ' ')),
               ),
             ),

@@ -7,7 +7,7 @@
 
 import type { Field, HeaderBlockEvent, Metadata, MetadataEntry, Octets } from '../engine/schema';
 import { button, h } from '../ui/dom';
-import { isBinary, octets, REPR_LABEL, REPR_TITLE, spacedHex } from '../ui/format';
+import { isBinary, octets, REPR_LABEL, REPR_TITLE, spacedHex, nameClass } from '../ui/format';
 
 export type HeaderMode = 'wire' | 'grouped';
 
@@ -85,7 +85,7 @@ export function wireTable(
       'tr',
       { class: `${f.repr === 'never_indexed' ? 'never' : ''}${f.unknown ? ' unknown-row' : ''}`, data: { name: octets(f.name) } },
       h('td', { class: 'num', title: `Bytes ${f.span.start}–${f.span.end} of the header block` }, String(k)),
-      h('td', { class: 'name mono' }, f.unknown ? h('span', { class: 'unknown' }, '?') : octets(f.name)),
+      h('td', { class: nameClass(octets(f.name)) }, f.unknown ? h('span', { class: 'unknown' }, '?') : octets(f.name)),
       valueCell(f.value, entries.get(k), f.unknown === true),
       h(
         'td',
@@ -147,7 +147,7 @@ export function wireTable(
 function huffText(f: Field): string {
   const one = (v: boolean | undefined) => (v === undefined ? '–' : v ? 'H' : 'raw');
   if (f.name_huffman === undefined && f.value_huffman === undefined) return '';
-  return `${one(f.name_huffman)} / ${one(f.value_huffman)}`;
+  return `${one(f.name_huffman)}/${one(f.value_huffman)}`;
 }
 
 /** Wire order of a header list without HPACK detail (tap inputs). */
@@ -165,7 +165,7 @@ export function plainTable(headers: { name: Octets; value: Octets }[], md: Metad
           'tr',
           { data: { name: octets(hd.name) } },
           h('td', { class: 'num' }, String(k)),
-          h('td', { class: 'name mono' }, octets(hd.name)),
+          h('td', { class: nameClass(octets(hd.name)) }, octets(hd.name)),
           valueCell(hd.value, entries.get(k), false),
         ),
       ),
@@ -189,7 +189,7 @@ export function groupedTable(md: Metadata): HTMLElement {
       h(
         'tr',
         { data: { name: octets(e.name) } },
-        h('td', { class: 'name mono' }, octets(e.name)),
+        h('td', { class: nameClass(octets(e.name)) }, octets(e.name)),
         h('td', { class: 'values mono' }, octets(e.value) === '' ? '(empty)' : octets(e.value)),
         h('td', { class: 'dim' }, CLASS_LABEL[e.class] ?? e.class),
         h('td', { class: 'num dim' }, String(e.position)),
@@ -203,7 +203,7 @@ export function groupedTable(md: Metadata): HTMLElement {
       h(
         'tr',
         { data: { name: octets(g.name) } },
-        h('td', { class: 'name mono' }, octets(g.name)),
+        h('td', { class: nameClass(octets(g.name)) }, octets(g.name)),
         h(
           'td',
           { class: 'values' },

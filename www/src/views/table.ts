@@ -3,7 +3,7 @@
 import type { App } from '../app';
 import type { TableRow, TableView } from '../shared/protocol';
 import { button, h } from '../ui/dom';
-import { dirWords, octets } from '../ui/format';
+import { dirWords, octets, nameClass } from '../ui/format';
 import { facts } from './detail';
 
 const MARK_TEXT: Record<string, string> = {
@@ -18,7 +18,7 @@ function row(app: App, r: TableRow): HTMLElement {
     { class: r.mark ? `mark-${r.mark}` : '', data: { mark: r.mark ?? '' } },
     h('td', { class: 'num' }, r.index === null ? '' : String(r.index)),
     h('td', { class: 'num dim' }, r.entry === null ? '?' : `#${r.entry}`),
-    h('td', { class: 'name mono' }, octets(r.name)),
+    h('td', { class: nameClass(octets(r.name)) }, octets(r.name)),
     h('td', { class: 'value mono' }, octets(r.value) === '' ? '(empty)' : octets(r.value)),
     h('td', { class: 'num' }, String(r.size)),
     h(

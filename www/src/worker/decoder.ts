@@ -181,12 +181,20 @@ function pair(left: string, right: string): PairRow[] {
     const where = row.conn === null ? `#${i + 1}` : `conn ${row.conn} stream ${row.stream}`;
     return `${row.method} ${row.path} (${where})`;
   };
+  const short = (s: Session, i: number | undefined) => {
+    const row = i === undefined ? undefined : s.exchanges[i]?.row;
+    if (!row) return '';
+    const last = row.path.split('/').filter(Boolean).at(-1) ?? row.path;
+    return `${last} · ${row.conn === null ? `#${i! + 1}` : `${row.conn}/${row.stream}`}`;
+  };
   return pairExchanges(a.pairKeys(), b.pairKeys()).map((p) => ({
     left: p.left ?? null,
     right: p.right ?? null,
     by: p.by,
     leftLabel: label(a, p.left),
     rightLabel: label(b, p.right),
+    leftShort: short(a, p.left),
+    rightShort: short(b, p.right),
   }));
 }
 

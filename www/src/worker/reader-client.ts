@@ -18,7 +18,8 @@ export interface Reader {
   close(): void;
 }
 
-export function openReader(source: Source, options: DecodeOptions): Reader {
+export function openReader(source: Source, options: DecodeOptions, pipeline = true): Reader {
+  if (!pipeline) return new LocalReader(source, options);
   try {
     return new RemoteReader(source, options);
   } catch {

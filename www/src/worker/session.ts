@@ -154,7 +154,7 @@ export class Session {
     let error: string | undefined;
     let bytes = 0;
     try {
-      this.reader = openReader(this.source, this.decodeOptions(this.collected));
+      this.reader = openReader(this.source, this.decodeOptions(this.collected), !this.options.noPipeline);
       this.profile.pipeline = this.reader.pipeline;
       for await (const batch of this.reader.batches()) {
         const t0 = performance.now();
@@ -359,8 +359,8 @@ export class Session {
       grpcCode: Number.isFinite(grpc) ? grpc : -1,
       grpcName: '',
       isGrpc: octetsText(ev.content_type).startsWith('application/grpc'),
-      reqBytes: ev.request_bytes,
-      respBytes: ev.response_bytes,
+      reqBytes: num(ev.request_bytes, 0),
+      respBytes: num(ev.response_bytes, 0),
       start: ev.start ?? -1,
       duration: ev.start !== undefined && ev.end !== undefined ? (ev.end - ev.start) * 1000 : -1,
       anomalies: ev.anomalies,
@@ -400,10 +400,10 @@ export class Session {
       isGrpc: octetsText(headerValue(ev.request_headers, 'content-type')).startsWith(
         'application/grpc',
       ),
-      reqBytes: typeof ev.request_bytes === 'number' ? ev.request_bytes : 0,
-      respBytes: typeof ev.response_bytes === 'number' ? ev.response_bytes : 0,
+      reqBytes: num(ev.request_bytes, 0),
+      respBytes: num(ev.response_bytes, 0),
       start: -1,
-      duration: typeof ev.response_end_ns === 'number' ? ev.response_end_ns / 1e6 : -1,
+      duration: num(ev.response_end_ns, -1e6) / 1e6,
       anomalies: 0,
       state: ev.complete === false ? 'incomplete' : 'complete',
       tap: true,
@@ -431,7 +431,7 @@ export class Session {
       row.grpcCode = ev.status.code;
       row.grpcName = ev.status.name ?? '';
     }
-    if (typeof ev.duration_ns === 'number') row.duration = ev.duration_ns / 1e6;
+    if (ev.duration_ns !== undefined) row.duration = num(ev.duration_ns, -1e6) / 1e6;
     for (const d of ev.diagnostics ?? []) {
       row.anomalies++;
       this.addAnomaly(
@@ -1006,6 +1006,16 @@ export class Session {
     if (!first || first.index === null) return [];
     return this.blocks.get(first.index).fields.map((f) => ({ name: f.name, value: f.value }));
   }
+}
+
+/**
+ * A count from the schema: a number, or (past 2^53 - 1, where the binding
+ * writes 64-bit numbers as strings) a decimal string; `fallback` otherwise.
+ */
+function num(value: unknown, fallback: number): number {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && /^-?\d+$/.test(value)) return Number(value);
+  return fallback;
 }
 
 function metadataFor(call: GrpcCallEvent | null, role: string): Metadata | null {
