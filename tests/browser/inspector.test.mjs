@@ -190,6 +190,19 @@ describe('the gRPC capture (grpc_python.pcap)', () => {
     t.diagnostic(`screenshot: ${await session.screenshot('06-anomalies-light')}`);
   });
 
+  test('the connection: endpoints, protocol and counts', async (t) => {
+    const { page } = session;
+    await tab(page, 'connections');
+    const [conn] = await rows(page, 'Connections');
+    // README: one TCP connection, client → 127.0.0.1:50051, with 11 calls on streams 1–21.
+    assert.equal(conn.server, '127.0.0.1:50051');
+    assert.equal(conn.protocol, 'HTTP/2 (prior knowledge)');
+    assert.equal(conn.exchanges, '11');
+    await clickRow(page, 'Connections', 0);
+    await page.waitForSelector('.detail[data-kind=connection]');
+    t.diagnostic(`screenshot: ${await session.screenshot('06b-connection-light')}`);
+  });
+
   test('filter, sort and keyboard: the list answers like a devtools panel', async () => {
     const { page } = session;
     await tab(page, 'exchanges');

@@ -106,6 +106,10 @@ test('raw HTTP/2 with hostile headers: shown as text, nothing runs', async (t) =
   for (const s of [HOSTILE.img, HOSTILE.script, HOSTILE.svg, HOSTILE.path, HOSTILE.authority, HOSTILE.name]) {
     assert.ok(text.includes(s), `shown literally: ${s}`);
   }
+  // Characters that would reorder or hide text are shown as symbols.
+  assert.ok(text.includes('invoice<U+202E>fdp.exe'), 'a bidi override is made visible');
+  assert.ok(text.includes('a\\x00b'), 'a NUL is shown as \\x00');
+  assert.ok(!text.includes('\u202E') && !text.includes('\u0000'));
   await page.click('button[data-mode=grouped]');
   await page.click('button[data-mode=wire]');
   await page.click('button:has-text("Dynamic table before this block")');

@@ -1,10 +1,14 @@
 // Building DOM without HTML parsing. Everything that came from a capture
 // (header names and values, paths, payloads, messages) is hostile: it only
 // ever reaches the page as a Text node or textContent, never as markup.
+// Text also goes through `visible()`: control and bidi characters show as
+// symbols instead of acting on the page's text.
 // No module of the inspector uses innerHTML, outerHTML, insertAdjacentHTML
 // or document.write (tests/browser/security.test.mjs checks the sources),
 // and the Content-Security-Policy enables Trusted Types so the browser
 // itself refuses those sinks.
+
+import { visible } from './format';
 
 export type Child = Node | string | number | null | undefined | false | Child[];
 
@@ -70,7 +74,7 @@ export function append(el: Node, children: Child[]): void {
     if (c === null || c === undefined || c === false) continue;
     if (Array.isArray(c)) append(el, c);
     else if (c instanceof Node) el.appendChild(c);
-    else el.appendChild(document.createTextNode(String(c)));
+    else el.appendChild(document.createTextNode(visible(String(c))));
   }
 }
 

@@ -2,9 +2,33 @@
 
 import type { Octets, Representation } from '../engine/schema';
 
+/**
+ * Display text of raw bytes. Control characters become `\xNN` (as the
+ * core already writes bytes that are not UTF-8), and characters that
+ * reorder or hide text (bidi overrides and isolates, zero-width ones)
+ * become `<U+202E>`, so what is shown is what was sent, never a reordered
+ * look-alike.
+ */
 export function octets(o: Octets | undefined | null): string {
   if (o === undefined || o === null) return '';
-  return typeof o === 'string' ? o : o.text;
+  return visible(typeof o === 'string' ? o : o.text);
+}
+
+// C0 controls and DEL; bidi embeddings/overrides/isolates, marks, and
+// zero-width characters.
+const INVISIBLE = /[\u0000-\u001f\u007f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+
+export function visible(text: string): string {
+  if (!INVISIBLE.test(text)) return text;
+  INVISIBLE.lastIndex = 0;
+  return text.replace(INVISIBLE, (c) => {
+    const code = c.charCodeAt(0);
+    if (code === 0x0a) return '\\n';
+    if (code === 0x0d) return '\\r';
+    if (code === 0x09) return '\\t';
+    if (code < 0x20 || code === 0x7f) return `\\x${code.toString(16).padStart(2, '0')}`;
+    return `<U+${code.toString(16).toUpperCase().padStart(4, '0')}>`;
+  });
 }
 
 export function isBinary(o: Octets | undefined | null): o is { text: string; hex: string } {

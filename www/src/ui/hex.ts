@@ -42,7 +42,10 @@ export function hexView(bytes: Uint8Array, fields: HexField[], note: string | nu
       ' ',
       f.label,
     );
-    const on = () => light(f.start, f.end, true);
+    const on = () => {
+      light(f.start, f.end, true);
+      reveal(f.start);
+    };
     const off = () => light(f.start, f.end, false);
     li.addEventListener('mouseenter', on);
     li.addEventListener('mouseleave', off);
@@ -52,6 +55,15 @@ export function hexView(bytes: Uint8Array, fields: HexField[], note: string | nu
   });
   const list = h('ul', { class: 'hex-fields', aria: { label: 'Decoded fields' } }, items);
   const dump = h('div', { class: 'hex-dump mono', aria: { label: 'Bytes' } }, lines);
+  // Scrolls the dump (only the dump) so byte `i` is in view.
+  function reveal(i: number): void {
+    const cell = hexCells[i];
+    if (!cell) return;
+    const top = cell.offsetTop;
+    if (top < dump.scrollTop || top > dump.scrollTop + dump.clientHeight - cell.offsetHeight) {
+      dump.scrollTop = Math.max(0, top - dump.clientHeight / 3);
+    }
+  }
   dump.addEventListener('click', (e) => {
     const t = (e.target as HTMLElement).closest<HTMLElement>('[data-i]');
     if (!t) return;

@@ -8,6 +8,7 @@
 // panel: moving it shows the row's detail.
 
 import { h, replace } from './dom';
+import { visible as shown } from './format';
 
 export interface Column {
   key: string;
@@ -238,7 +239,7 @@ export class VirtualTable {
       for (let c = 0; c < this.columns.length; c++) {
         const col = this.columns[c]!;
         const cell = cells[c] as HTMLElement;
-        const text = this.source.cell(i, col.key);
+        const text = shown(this.source.cell(i, col.key));
         if (cell.textContent !== text) {
           cell.textContent = text;
           cell.title = text.length > 24 ? text : '';

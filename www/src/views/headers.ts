@@ -174,10 +174,17 @@ export function plainTable(headers: { name: Octets; value: Octets }[], md: Metad
 }
 
 const CLASS_LABEL: Record<string, string> = {
-  pseudo: 'pseudo-header',
-  call_definition: 'call definition',
-  grpc_reserved: 'grpc-* reserved',
+  pseudo: 'pseudo',
+  call_definition: 'call',
+  grpc_reserved: 'grpc-*',
   custom: 'metadata',
+};
+
+const CLASS_TITLE: Record<string, string> = {
+  pseudo: 'A pseudo-header (RFC 9113 §8.3)',
+  call_definition: 'Part of the gRPC call definition (te, content-type, user-agent): not metadata',
+  grpc_reserved: 'grpc-* names are reserved by gRPC: not metadata',
+  custom: 'Application metadata',
 };
 
 /** gRPC's grouped view: reserved headers in order, then each metadata name once. */
@@ -191,7 +198,7 @@ export function groupedTable(md: Metadata): HTMLElement {
         { data: { name: octets(e.name) } },
         h('td', { class: nameClass(octets(e.name)) }, octets(e.name)),
         h('td', { class: 'values mono' }, octets(e.value) === '' ? '(empty)' : octets(e.value)),
-        h('td', { class: 'dim' }, CLASS_LABEL[e.class] ?? e.class),
+        h('td', { class: 'dim kind', title: CLASS_TITLE[e.class] ?? '' }, CLASS_LABEL[e.class] ?? e.class),
         h('td', { class: 'num dim' }, String(e.position)),
       ),
     ),
@@ -211,11 +218,13 @@ export function groupedTable(md: Metadata): HTMLElement {
             'ol',
             { class: 'value-list' },
             g.values.map((v) =>
-              h('li', { class: `mono${isBinary(v) ? ' binary' : ''}` }, octets(v) === '' ? '(empty)' : octets(v)),
+              isBinary(v)
+                ? h('li', { class: 'mono binary', title: `as text: ${octets(v)}` }, spacedHex(v.hex), h('span', { class: 'tag' }, 'bytes'))
+                : h('li', { class: 'mono' }, octets(v) === '' ? '(empty)' : octets(v)),
             ),
           ),
         ),
-        h('td', { class: 'dim' }, g.values.length > 1 ? `${g.values.length} values` : 'metadata'),
+        h('td', { class: `kind${g.values.length > 1 ? ' repeated' : ' dim'}` }, g.values.length > 1 ? `×${g.values.length}` : 'metadata'),
         h('td', { class: 'num dim', title: 'Positions in the header list' }, g.positions.join(', ')),
       ),
     ),
@@ -228,10 +237,10 @@ export function groupedTable(md: Metadata): HTMLElement {
       null,
       h('tr', null, h('th', null, 'Name'), h('th', null, 'Value(s), in order'), h('th', null, 'Kind'), h('th', { class: 'num' }, 'Wire #')),
     ),
-    md.reserved.length > 0 ? sectionRow('Reserved headers (not metadata)') : null,
-    reserved,
-    sectionRow(md.grouped.length > 0 ? 'Custom metadata, each name once' : 'No custom metadata'),
+    sectionRow(md.grouped.length > 0 ? 'Custom metadata, each name once, values in wire order' : 'No custom metadata'),
     grouped,
+    md.reserved.length > 0 ? sectionRow('Reserved headers (not metadata), in wire order') : null,
+    reserved,
   );
 }
 
