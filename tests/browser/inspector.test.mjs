@@ -374,6 +374,29 @@ describe('two captures', () => {
   });
 });
 
+describe('TLS with a key log (h2_tls_curl.pcap)', () => {
+  test('without keys the connections say so; with the key log the exchanges appear', async (t) => {
+    const { page } = session;
+    if (await page.isHidden('label[for=open-keylog]')) {
+      t.skip('this build of the h2lens package has no keylog option (TLS decryption)');
+      return;
+    }
+    await openFile(page, join(corpus, 'h2_tls_curl.pcap'));
+    await tab(page, 'connections');
+    const before = await rows(page, 'Connections');
+    // README: three TLS connections (1.3, 1.2, 1.3), ALPN h2.
+    assert.equal(before.length, 3);
+    assert.ok(before.every((r) => /TLS 1\.[23].*needs a key log/.test(r.protocol)), JSON.stringify(before));
+    const previous = await page.evaluate(() => document.body.dataset.session);
+    await page.setInputFiles('#open-keylog', join(corpus, 'h2_tls_curl.keys.log'));
+    await waitDecoded(page, 30_000, previous);
+    await tab(page, 'exchanges');
+    // README: 3 requests on the first connection, one on each of the others.
+    assert.equal((await rows(page, EXCHANGES)).length, 5);
+    await page.evaluate(() => document.querySelector('#open-keylog').value = '');
+  });
+});
+
 describe('the mid-stream capture (grpc_python_midstream.pcap)', () => {
   test('unknown dynamic-table entries are marked', async (t) => {
     const { page } = session;

@@ -77,6 +77,9 @@ export class App {
   // Layout.
   private readonly fileInput = h('input', { type: 'file', id: 'open-file', class: 'visually-hidden', aria: { label: 'Open a capture' } });
   private readonly protosetInput = h('input', { type: 'file', id: 'open-protoset', class: 'visually-hidden', aria: { label: 'Open a protoset' } });
+  private readonly keylogInput = h('input', { type: 'file', id: 'open-keylog', class: 'visually-hidden', aria: { label: 'Open a TLS key log' } });
+  private readonly keylogLabel = h('label', { class: 'button-like', for: 'open-keylog', tabindex: 0, hidden: true, title: 'An NSS key log (SSLKEYLOGFILE) to decrypt TLS connections' }, 'Key log…');
+  private keylog: { name: string; bytes: Uint8Array } | null = null;
   private readonly status = h('div', { class: 'status', aria: { live: 'polite' } });
   private readonly progress = h('progress', { class: 'progress', aria: { label: 'Decoding progress' } });
   private readonly cancelButton = button('Cancel', () => this.cancel(), { class: 'small', hidden: true });
@@ -103,6 +106,15 @@ export class App {
       if (f) this.openBlob(f, f.name);
       this.fileInput.value = '';
     });
+    this.keylogInput.addEventListener('change', async () => {
+      const f = this.keylogInput.files?.[0];
+      this.keylogInput.value = '';
+      if (!f) return;
+      this.keylog = { name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) };
+      if (this.source) this.open(this.source);
+      else this.setStatus(`Key log ${f.name} will be used for the next capture.`);
+    });
+    this.keylogLabel.addEventListener('keydown', (e) => this.labelKey(e, this.keylogInput));
     this.protosetInput.addEventListener('change', async () => {
       const f = this.protosetInput.files?.[0];
       this.protosetInput.value = '';
@@ -121,6 +133,8 @@ export class App {
         button('Paste…', () => this.openPaste(''), { title: 'Paste tap JSON, or hex of an HPACK block or of HTTP/2 frames' }),
         h('label', { class: 'button-like', for: 'open-protoset', tabindex: 0, title: 'A FileDescriptorSet (protoc --descriptor_set_out --include_imports) to decode gRPC messages by type', on: { keydown: (e) => this.labelKey(e, this.protosetInput) } }, 'Protoset…'),
         this.protosetInput,
+        this.keylogLabel,
+        this.keylogInput,
         this.exportMenu,
       ),
       h('div', { class: 'progress-line' }, this.status, this.progress, this.cancelButton),
@@ -142,10 +156,11 @@ export class App {
         }
       }
     });
-    void this.client.call<string>({ op: 'version' }).then(
-      (v) => {
-        document.body.dataset.engine = v;
-        this.setStatus(this.capture ? null : `Ready · h2lens ${v} · decoding runs in this tab; nothing is uploaded`);
+    void this.client.call<{ version: string; keylog: boolean }>({ op: 'version' }).then(
+      ({ version, keylog }) => {
+        document.body.dataset.engine = version;
+        this.keylogLabel.hidden = !keylog;
+        this.setStatus(this.capture ? null : `Ready · h2lens ${version} · decoding runs in this tab; nothing is uploaded`);
       },
       (err) => this.setStatus(`The decoder failed to start: ${String(err)}`, true),
     );
@@ -200,7 +215,9 @@ export class App {
     this.setStatus(`Decoding ${source.name} (${bytes(size)})…`);
     this.showTab(this.tab === 'compare' ? 'exchanges' : this.tab);
     this.renderExportMenu();
-    const options: OpenOptions = this.protoset ? { protoset: this.protoset.bytes.slice() } : {};
+    const options: OpenOptions = {};
+    if (this.protoset) options.protoset = this.protoset.bytes.slice();
+    if (this.keylog) options.keylog = this.keylog.bytes.slice();
     // For measuring: localStorage['h2lens.pipeline'] = 'off' decodes in one worker.
     if (localStorage.getItem('h2lens.pipeline') === 'off') options.noPipeline = true;
     void this.client.call({ op: 'open', session: id, source, options }).catch((err) => this.setStatus(String(err), true));
@@ -302,6 +319,7 @@ export class App {
       s ? `${s.diagnostics.errors} errors, ${s.diagnostics.warnings} warnings` : '',
       `decoded in ${(d.elapsed / 1000).toFixed(2)} s`,
       this.protoset ? `messages by ${this.protoset.name}` : '',
+      this.keylog ? `TLS keys from ${this.keylog.name}` : '',
     ].filter(Boolean);
     if (d.error) this.setStatus(`Decoding stopped: ${d.error}`, true);
     else if (d.cancelled) this.setStatus(`Cancelled: partial results · ${parts.join(' · ')}`, true);

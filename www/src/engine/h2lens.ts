@@ -20,6 +20,8 @@ export interface DecodeOptions {
   protoset?: Uint8Array;
   /** Keep every exchange's headers (needed for HAR export). */
   collect?: boolean;
+  /** An NSS key log (SSLKEYLOGFILE text) to decrypt TLS with. */
+  keylog?: Uint8Array;
   config?: {
     output?: { frame_bytes?: number; header_block_bytes?: boolean; table_events?: boolean };
   };
@@ -119,4 +121,23 @@ export function parseEventLines(text: string): AnyEvent[] {
     out.push(JSON.parse(text.slice(start)) as AnyEvent);
   }
   return out;
+}
+
+/**
+ * Whether this build of the package decrypts TLS with a key log: the core
+ * reports a loaded key log as a `tls.keylog_loaded` notice, and a binding
+ * without the option refuses it (or ignores it, giving no notice).
+ */
+export function supportsKeylog(): boolean {
+  try {
+    const d = newDecoder({ keylog: new TextEncoder().encode('# h2lens probe\n') });
+    try {
+      d.finish();
+      return d.drain().some((e) => (e as { code?: unknown }).code === 'tls.keylog_loaded');
+    } finally {
+      d.free();
+    }
+  } catch {
+    return false;
+  }
 }

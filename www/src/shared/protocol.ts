@@ -28,6 +28,8 @@ export type Source =
 export interface OpenOptions {
   /** A FileDescriptorSet to decode gRPC messages with. */
   protoset?: Uint8Array;
+  /** An NSS key log (SSLKEYLOGFILE) to decrypt TLS with. */
+  keylog?: Uint8Array;
   /** Decode in the session worker itself, not in a reader worker (for measuring). */
   noPipeline?: boolean;
 }

@@ -3,7 +3,15 @@
 
 /// <reference lib="webworker" />
 
-import { diffHeaders, engineVersion, groupMetadata, hpackDecode, initEngine, pairExchanges } from '../engine/h2lens';
+import {
+  diffHeaders,
+  engineVersion,
+  groupMetadata,
+  hpackDecode,
+  initEngine,
+  pairExchanges,
+  supportsKeylog,
+} from '../engine/h2lens';
 import type { Header } from '../engine/schema';
 import type { DiffResult, DiffSide, Notice, PairRow, Reply, Request } from '../shared/protocol';
 import { Session } from './session';
@@ -39,7 +47,7 @@ function session(id: string): Session {
 async function handle(r: Request): Promise<[unknown, Transferable[]]> {
   switch (r.op) {
     case 'version':
-      return [engineVersion(), []];
+      return [{ version: engineVersion(), keylog: supportsKeylog() }, []];
     case 'open': {
       sessions.get(r.session)?.close();
       const s = new Session(r.session, r.source, r.options, post);

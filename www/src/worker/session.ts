@@ -143,6 +143,7 @@ export class Session {
     };
     if (this.source.kind === 'bytes' && this.source.format) options.format = this.source.format;
     if (this.options.protoset) options.protoset = this.options.protoset;
+    if (this.options.keylog) options.keylog = this.options.keylog;
     return options;
   }
 
