@@ -236,6 +236,10 @@ describe('the gRPC capture (grpc_python.pcap)', () => {
     );
     await page.click(`[aria-label="${EXCHANGES}"] .vt-h[data-key=path]`);
     await page.click(`[aria-label="${EXCHANGES}"] .vt-h[data-key=path]`);
+    await page.waitForFunction(
+      (label) => document.querySelector(`[aria-label="${label}"] .vt-row[data-row="1"] [data-key=where]`)?.textContent === '0/3',
+      EXCHANGES,
+    );
     // Keyboard: ↓ moves the selection and shows that call.
     await page.focus(`[role=grid][aria-label="${EXCHANGES}"]`);
     await page.keyboard.press('Home');

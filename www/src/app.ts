@@ -64,6 +64,7 @@ export class App {
   private detailToken = 0;
   private history: (() => void)[] = [];
   private current: (() => void) | null = null;
+  private back: HTMLElement | null = null;
   private currentExchange: number | null = null;
 
   private readonly views = {
@@ -470,14 +471,22 @@ export class App {
               }
             }, { class: 'small back' })
           : null;
+      this.back = back;
       const scroll = this.detailPane.scrollTop;
       const same = this.detailPane.dataset.shown === el.dataset.kind;
-      replace(this.detailPane, back, el);
-      this.detailPane.dataset.shown = el.dataset.kind ?? '';
+      this.setDetail(el);
       this.detailPane.scrollTop = same ? scroll : 0;
     } catch (err) {
       if (token === this.detailToken) replace(this.detailPane, h('p', { class: 'note warn' }, String(err)));
     }
+  }
+
+  /** Shows `el` in the detail pane (after the Back button, if any). */
+  private setDetail(el: HTMLElement): void {
+    const scroll = this.detailPane.scrollTop;
+    replace(this.detailPane, this.back, el);
+    this.detailPane.dataset.shown = el.dataset.kind ?? '';
+    this.detailPane.scrollTop = scroll;
   }
 
   showExchange(i: number): void {
@@ -488,10 +497,7 @@ export class App {
     const again = () => this.showExchange(i);
     void this.showDetail(async () => {
       const d = await this.client.call<ExchangeDetail>({ op: 'exchange', session, index: i });
-      const rerender = () => {
-        const el = exchangeView(this, d, rerender);
-        replace(this.detailPane, el);
-      };
+      const rerender = () => this.setDetail(exchangeView(this, d, rerender));
       return exchangeView(this, d, rerender);
     }, again);
   }
@@ -502,7 +508,7 @@ export class App {
     const again = () => this.showBlock(i);
     void this.showDetail(async () => {
       const d = await this.client.call<BlockDetail>({ op: 'block', session, index: i });
-      const rerender = () => replace(this.detailPane, blockView(this, d, rerender));
+      const rerender = () => this.setDetail(blockView(this, d, rerender));
       return blockView(this, d, rerender);
     }, again);
   }
@@ -573,7 +579,7 @@ export class App {
       if (!this.lastDiff) return h('p');
       return diffView(this.lastDiff, this.diffOnlyChanges, () => {
         this.diffOnlyChanges = !this.diffOnlyChanges;
-        replace(this.detailPane, render());
+        this.setDetail(render());
       });
     };
     void this.showDetail(async () => {

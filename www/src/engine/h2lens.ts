@@ -22,6 +22,8 @@ export interface DecodeOptions {
   collect?: boolean;
   /** An NSS key log (SSLKEYLOGFILE text) to decrypt TLS with. */
   keylog?: Uint8Array;
+  /** Which event types cross to JS (filtered before conversion). */
+  events?: { include?: string[]; exclude?: string[] };
   config?: {
     output?: { frame_bytes?: number; header_block_bytes?: boolean; table_events?: boolean };
   };

@@ -119,6 +119,8 @@ class RemoteReader implements Reader {
 
   close(): void {
     this.worker.terminate();
+    this.finished ??= { error: 'decoding was stopped' };
+    this.wake?.();
     for (const p of this.hars.values()) p.reject(new Error('the reader worker was closed'));
     this.hars.clear();
   }

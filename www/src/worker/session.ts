@@ -958,15 +958,19 @@ export class Session {
     if (this.collected && this.reader && !this.running) {
       har = (await this.reader.har()) as typeof har;
     } else {
-      // Decode again, keeping only the exchanges.
-      const decoder = newDecoder({ ...this.decodeOptions(true), config: { output: { table_events: false } } });
+      // Decode again, keeping only the exchanges (no events cross to JS).
+      const decoder = newDecoder({
+        ...this.decodeOptions(true),
+        config: { output: { table_events: false } },
+        events: { include: ['summary'] },
+      });
       let bytes = 0;
       try {
         for await (const chunk of readChunks(this.source)) {
           for (let off = 0; off < chunk.length; off += SLICE) {
             const slice = chunk.subarray(off, Math.min(chunk.length, off + SLICE));
             decoder.push(slice);
-            decoder.drain();
+            decoder.drainText();
             bytes += slice.length;
             onProgress(bytes);
             await yieldToEvents();
