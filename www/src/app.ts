@@ -213,6 +213,7 @@ export class App {
     this.cancelButton.hidden = false;
     document.body.dataset.state = 'decoding';
     document.body.dataset.session = id;
+    document.title = `${source.name} · h2lens`;
     this.setStatus(`Decoding ${source.name} (${bytes(size)})…`);
     this.showTab(this.tab === 'compare' ? 'exchanges' : this.tab);
     this.renderExportMenu();

@@ -578,12 +578,12 @@ export class AnomaliesView extends ListView {
       'anomalies',
       'Anomalies',
       [
-        { key: 'severity', title: 'Severity', width: '6em' },
+        { key: 'severity', title: 'Severity', width: '5em' },
+        { key: 'message', title: 'What happened', width: 'minmax(18em, 4fr)' },
         { key: 'where', title: 'Where', width: '11em' },
-        { key: 'layer', title: 'Layer', width: '6.5em' },
-        { key: 'message', title: 'What happened', width: 'minmax(16em, 4fr)' },
+        { key: 'layer', title: 'Layer', width: '5.5em' },
         { key: 'code', title: 'Code', width: 'minmax(10em, 1.5fr)' },
-        { key: 'rfc', title: 'Rule', width: '9em' },
+        { key: 'rfc', title: 'Rule', width: '8.5em' },
       ],
       'No anomalies: nothing broke a protocol rule h2lens checks.',
     );
