@@ -71,8 +71,18 @@ impl std::fmt::Display for InputError {
 pub fn for_each_event(
     input: &InputArgs,
     options: Options,
-    mut sink: impl FnMut(Event) -> io::Result<()>,
+    sink: impl FnMut(Event) -> io::Result<()>,
 ) -> Result<(), InputError> {
+    run_inspector(input, options, sink).map(|_| ())
+}
+
+/// Like [`for_each_event`], and hands back the finished inspector (for
+/// what it collected: exchanges, HAR).
+pub fn run_inspector(
+    input: &InputArgs,
+    options: Options,
+    mut sink: impl FnMut(Event) -> io::Result<()>,
+) -> Result<Inspector, InputError> {
     let name = input.file.display().to_string();
     let (mut reader, size): (Box<dyn Read>, Option<u64>) = if name == "-" {
         (Box::new(io::stdin().lock()), None)
@@ -103,7 +113,7 @@ pub fn for_each_event(
         inspector.drain(&mut events);
         for event in events.drain(..) {
             if deliver(&mut sink, event)? {
-                return Ok(());
+                return Ok(inspector);
             }
         }
         if let Some(p) = &progress {
@@ -117,10 +127,10 @@ pub fn for_each_event(
     }
     for event in events.drain(..) {
         if deliver(&mut sink, event)? {
-            return Ok(());
+            break;
         }
     }
-    Ok(())
+    Ok(inspector)
 }
 
 /// Runs the sink; `Ok(true)` means stop (the reader went away).
