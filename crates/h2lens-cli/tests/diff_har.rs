@@ -131,7 +131,10 @@ fn har_lists_every_exchange_with_its_url_and_status() {
     for (conn, stream, path, status, length) in expected {
         let entry = entries
             .iter()
-            .find(|e| e["connection"] == conn.to_string() && e["_stream"] == stream)
+            .find(|e| {
+                e["connection"].as_str() == Some(conn.to_string().as_str())
+                    && e["_stream"] == stream
+            })
             .unwrap_or_else(|| panic!("no entry for {conn}:{stream}"));
         assert!(entry["request"]["url"].as_str().unwrap().ends_with(&path));
         assert_eq!(entry["response"]["status"].as_u64(), status);
