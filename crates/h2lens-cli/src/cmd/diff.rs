@@ -157,7 +157,7 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, String> {
         changed |= differs;
         let result = if args.json {
             serde_json::to_writer(&mut out, pair)
-                .map_err(io::Error::other)
+                .map_err(super::input::json_error)
                 .and_then(|()| writeln!(out))
         } else {
             write_pair(&mut out, pair, args.all)

@@ -23,7 +23,7 @@ pub fn run(args: HarArgs) -> Result<ExitCode, String> {
     let inspector = run_inspector(&args.input, options, |_| Ok(())).map_err(|e| e.to_string())?;
     let mut out = BufWriter::new(io::stdout().lock());
     let written = serde_json::to_writer_pretty(&mut out, &inspector.har())
-        .map_err(io::Error::other)
+        .map_err(super::input::json_error)
         .and_then(|()| writeln!(out))
         .and_then(|()| out.flush());
     match written {

@@ -160,3 +160,12 @@ fn make_progress(size: Option<u64>, disabled: bool) -> Option<indicatif::Progres
     }
     Some(bar)
 }
+
+/// A serde_json write error as an I/O error that keeps its kind (so a
+/// closed pipe is recognised as one).
+pub fn json_error(e: serde_json::Error) -> io::Error {
+    match e.io_error_kind() {
+        Some(kind) => io::Error::from(kind),
+        None => io::Error::other(e),
+    }
+}
