@@ -54,6 +54,12 @@ fn main() -> ExitCode {
         Command::Hpack(c) => cmd::hpack::run(c),
     };
     match result {
+        Ok(code) if code == ExitCode::SUCCESS => {
+            match cmd::input::INPUT_STATUS.load(std::sync::atomic::Ordering::Relaxed) {
+                0 => code,
+                status => ExitCode::from(status),
+            }
+        }
         Ok(code) => code,
         Err(err) => {
             eprintln!("h2lens: {err}");

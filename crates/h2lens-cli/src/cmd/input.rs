@@ -5,7 +5,37 @@ use std::io::{self, IsTerminal, Read};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use h2lens::inspect::{Event, InputFormat, Inspector, Options};
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use h2lens::inspect::{Event, EventKind, InputFormat, Inspector, Options};
+use h2lens::{Layer, Severity};
+
+/// The worst input problem seen: 0 none, 1 a damaged input (truncated or
+/// malformed capture), 2 an input h2lens does not recognise. `main` turns
+/// it into the exit status.
+pub static INPUT_STATUS: AtomicU8 = AtomicU8::new(0);
+
+/// Reports a problem with the input file itself on stderr, naming the file
+/// and offset, and remembers it for the exit status.
+fn note_input_problem(name: &str, event: &Event) {
+    let EventKind::Notice(notice) = &event.kind else {
+        return;
+    };
+    let d = &notice.diagnostic;
+    let status = if d.code == "input.unknown_format" {
+        2
+    } else if d.severity == Severity::Error && d.layer == Layer::Capture {
+        1
+    } else {
+        return;
+    };
+    let at = d
+        .offset
+        .map(|o| format!(" (at byte {o})"))
+        .unwrap_or_default();
+    eprintln!("h2lens: {name}: {}{at}", d.message);
+    INPUT_STATUS.fetch_max(status, Ordering::Relaxed);
+}
 
 /// Where the input comes from.
 #[derive(Args, Debug, Clone)]
@@ -112,7 +142,7 @@ pub fn run_inspector(
         inspector.push(buf.get(..n).unwrap_or(&[]));
         inspector.drain(&mut events);
         for event in events.drain(..) {
-            if deliver(&mut sink, event)? {
+            if deliver(&name, &mut sink, event)? {
                 return Ok(inspector);
             }
         }
@@ -126,7 +156,7 @@ pub fn run_inspector(
         p.finish_and_clear();
     }
     for event in events.drain(..) {
-        if deliver(&mut sink, event)? {
+        if deliver(&name, &mut sink, event)? {
             break;
         }
     }
@@ -135,9 +165,11 @@ pub fn run_inspector(
 
 /// Runs the sink; `Ok(true)` means stop (the reader went away).
 fn deliver(
+    name: &str,
     sink: &mut impl FnMut(Event) -> io::Result<()>,
     event: Event,
 ) -> Result<bool, InputError> {
+    note_input_problem(name, &event);
     match sink(event) {
         Ok(()) => Ok(false),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(true),
