@@ -136,6 +136,12 @@ fn check_capture(name: &str, capture: &Path, oracle_path: &Path, port: u16) -> u
             );
             assert_eq!(got["stream_id"], want["stream_id"], "{at}: stream");
             assert_eq!(got["type"], want["type"], "{at}: type");
+            if want.get("promised_stream_id").is_some() {
+                assert_eq!(
+                    got["promised_stream_id"], want["promised_stream_id"],
+                    "{at}: promised stream"
+                );
+            }
             for flag in ["end_stream", "end_headers", "padded"] {
                 assert_eq!(got[flag], want[flag], "{at}: {flag}");
             }
