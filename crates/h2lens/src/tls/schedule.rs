@@ -164,6 +164,71 @@ mod tests {
         assert_eq!(to_hex(&keys.iv), "5d313eb2671276ee13000b30");
     }
 
+    fn unhex(s: &str) -> Vec<u8> {
+        h(&s.replace(':', ""))
+    }
+
+    /// OpenSSL 3.0 `openssl kdf ... TLS13-KDF` (mode EXPAND_ONLY, prefix
+    /// "tls13 ", SHA-384) as the oracle, for a 48-byte secret of 0x44:
+    /// labels "key" (32 bytes), "iv" (12) and "traffic upd" (48).
+    #[test]
+    fn sha384_labels_match_openssl() {
+        let secret = [0x44u8; 48];
+        let suite = CipherSuite::TLS_AES_256_GCM_SHA384.params().unwrap();
+        let keys = tls13_traffic_keys(suite, &secret).unwrap();
+        assert_eq!(
+            keys.key,
+            unhex("6D:7C:DD:22:C5:D5:09:96:65:84:43:35:01:2E:57:7D:8D:D3:A5:AD:24:78:F0:44:8E:5D:F3:F6:2A:C9:EB:F4")
+        );
+        assert_eq!(keys.iv, unhex("AD:BF:85:B3:C8:3A:31:D8:67:D5:C4:D4"));
+        assert_eq!(
+            tls13_next_secret(HashAlgorithm::Sha384, &secret).unwrap(),
+            unhex("7D:B4:EA:2B:49:63:90:62:CC:8F:6F:CD:68:10:6E:E5:C8:B8:08:C5:BC:27:88:29:C1:00:6D:54:40:28:C1:3F:BC:5A:C2:58:D2:A2:09:FA:74:C2:1E:8D:F0:A9:8B:57")
+        );
+    }
+
+    /// OpenSSL 3.0 `openssl kdf ... TLS1-PRF` as the oracle (its seeds
+    /// are concatenated after the label).
+    #[test]
+    fn tls12_prf_matches_openssl() {
+        // -kdfopt digest:SHA256 -kdfopt hexsecret:000102…0f
+        // -kdfopt seed:"key expansion" -kdfopt hexseed:a0a1a2a3, 40 bytes
+        let secret: Vec<u8> = (0..16).collect();
+        assert_eq!(
+            tls12_prf(HashAlgorithm::Sha256, &secret, b"key expansion", &[0xa0, 0xa1, 0xa2, 0xa3], 40).unwrap(),
+            unhex("FE:5B:B4:FC:DA:71:45:EC:68:D4:10:A8:17:6F:08:86:BB:A4:BF:01:38:18:0B:0A:74:0E:EF:CD:B8:03:D7:5D:68:BE:80:A0:C3:5A:4D:C0")
+        );
+        // SHA-384, 48-byte secret of 0x11, seed 0x22 × 32 then 0x33 × 32.
+        let seed = [[0x22u8; 32], [0x33u8; 32]].concat();
+        let block = unhex("4F:E6:9B:3D:CB:5F:54:45:EB:09:DC:33:7E:F9:E3:5C:00:97:1A:7F:F0:45:6F:F5:70:D0:AE:04:A0:14:77:F8:22:51:FA:80:34:EF:85:0E:E2:A5:F1:F7:04:7D:22:A0");
+        assert_eq!(
+            tls12_prf(
+                HashAlgorithm::Sha384,
+                &[0x11; 48],
+                b"key expansion",
+                &seed,
+                48
+            )
+            .unwrap(),
+            block
+        );
+        // Key expansion cuts the same block: server random first in the
+        // seed; client key, server key, client IV, server IV.
+        let suite = CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+            .params()
+            .unwrap();
+        let suite384 = SuiteParams {
+            hash: HashAlgorithm::Sha384,
+            ..suite
+        };
+        let (client, server) =
+            tls12_key_block(suite384, &[0x11; 48], &[0x33; 32], &[0x22; 32]).unwrap();
+        assert_eq!(client.key, block[..16]);
+        assert_eq!(server.key, block[16..32]);
+        assert_eq!(client.iv, block[32..36]);
+        assert_eq!(server.iv, block[36..40]);
+    }
+
     #[test]
     fn hostile_sizes_do_not_panic() {
         // A PRK shorter than the hash is rejected by HKDF.
