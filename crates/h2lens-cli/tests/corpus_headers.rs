@@ -537,3 +537,73 @@ fn tls_capture_decrypted_counts_match_tshark() {
         .collect();
     assert_eq!(alerts, [(0, 25), (1, 45), (2, 68)]);
 }
+
+/// More TLS from real tools (tests/fixtures/extra/README.md): TLS 1.3
+/// AES-128-GCM, TLS 1.2 ChaCha20-Poly1305 and AES-256-GCM-SHA384, and a
+/// TLS 1.3 connection where both sides send KeyUpdate between requests.
+/// Headers against tshark + python hpack with the key log; KeyUpdates and
+/// alerts against tshark's decrypted TLS (h2_tls_more.tls.json).
+#[test]
+fn more_tls_captures_match_their_oracles() {
+    let dir = fixtures().join("extra");
+    let keys = dir.join("h2_tls_more.keys.log");
+    let keys = keys.to_str().unwrap();
+    let capture = dir.join("h2_tls_more.pcap");
+    let exact = check_capture_with(
+        "h2_tls_more",
+        &capture,
+        &dir.join("h2_tls_more.headers.jsonl"),
+        18443,
+        &["--keylog", keys],
+    );
+    assert!(exact > 60, "{exact}");
+    let tls: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("h2_tls_more.tls.json")).unwrap())
+            .unwrap();
+    let anomalies: Vec<Value> = h2lens(&[
+        "anomalies",
+        "--json",
+        capture.to_str().unwrap(),
+        "--keylog",
+        keys,
+    ])
+    .lines()
+    .map(|l| serde_json::from_str(l).unwrap())
+    .collect();
+    let ours = |code: &str| -> Vec<(u64, u64, bool)> {
+        anomalies
+            .iter()
+            .filter(|e| e["code"] == code)
+            .map(|e| {
+                (
+                    e["packet"].as_u64().unwrap(),
+                    e["conn"].as_u64().unwrap(),
+                    e["dir"] == "server_to_client",
+                )
+            })
+            .collect()
+    };
+    let theirs = |list: &Value, skip_close_notify: bool| -> Vec<(u64, u64, bool)> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            // h2lens reports alerts other than the normal close_notify.
+            .filter(|a| !(skip_close_notify && a["description"] == 0))
+            .map(|a| {
+                (
+                    a["frame"].as_u64().unwrap(),
+                    a["tcp_stream"].as_u64().unwrap(),
+                    a["from_server"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let key_updates = theirs(&tls["key_updates"], false);
+    assert_eq!(key_updates.len(), 2, "one KeyUpdate from each side");
+    assert_eq!(ours("tls.key_update"), key_updates);
+    assert_eq!(ours("tls.alert"), theirs(&tls["alerts"], true));
+    // The OpenSSL key log is read without complaint.
+    assert!(!anomalies
+        .iter()
+        .any(|e| e["code"].as_str().unwrap().starts_with("tls.keylog_bad")));
+}

@@ -134,6 +134,11 @@ impl KeyLog {
                 unsupported += 1;
                 continue;
             }
+            if is_later_traffic_secret(label) {
+                // OpenSSL logs the secrets after a KeyUpdate; h2lens derives
+                // them (RFC 8446 §7.2).
+                continue;
+            }
             let mut secrets = SessionSecrets::default();
             let Some(slot) = secrets.slot(label) else {
                 bad += 1;
@@ -202,6 +207,15 @@ impl KeyLog {
     }
 }
 
+/// `CLIENT_TRAFFIC_SECRET_<n>` / `SERVER_TRAFFIC_SECRET_<n>` past 0
+/// (OpenSSL 3.0 writes a literal `_N`).
+fn is_later_traffic_secret(label: &[u8]) -> bool {
+    let rest = label
+        .strip_prefix(b"CLIENT_TRAFFIC_SECRET_")
+        .or_else(|| label.strip_prefix(b"SERVER_TRAFFIC_SECRET_"));
+    matches!(rest, Some(n) if !n.is_empty() && n != b"0")
+}
+
 fn line_diag(what: &str, offset: u64) -> Diagnostic {
     Diagnostic::warning(Layer::Tls, "tls.keylog_bad_line", what.to_string()).at(offset)
 }
@@ -220,7 +234,7 @@ mod tests {
     fn parses_tls12_and_tls13_lines() {
         let random = "aa".repeat(32);
         let text = format!(
-            "# comment\r\n\nCLIENT_RANDOM {random} {}\r\nCLIENT_TRAFFIC_SECRET_0 {} {}\nRSA 0011223344556677 {}\nBOGUS {random} 00\nCLIENT_RANDOM zz 00\n",
+            "# comment\r\n\nCLIENT_RANDOM {random} {}\r\nCLIENT_TRAFFIC_SECRET_0 {} {}\nRSA 0011223344556677 {}\nSERVER_TRAFFIC_SECRET_N {random} 00\nBOGUS {random} 00\nCLIENT_RANDOM zz 00\n",
             "01".repeat(48),
             random.to_uppercase(),
             "02".repeat(32),
