@@ -404,3 +404,136 @@ fn key_log_fixture_parses_cleanly() {
         }
     }
 }
+
+/// A TLS 1.2 session whose suite h2lens does not decrypt (CBC): its
+/// records are reported, with the suite named, never guessed at.
+#[test]
+fn unsupported_suite_is_reported() {
+    use h2lens::net::tls::{ClientHello, ServerHello, TlsVersion};
+    use h2lens::octets::HexBytes;
+    use h2lens::Span;
+    let random = [0x42u8; 32];
+    let keylog = format!(
+        "CLIENT_RANDOM {} {}\n",
+        h2lens::octets::to_hex(&random),
+        "11".repeat(48)
+    );
+    let mut session = Session::new(Arc::new(KeyLog::parse(keylog.as_bytes()).0), 1 << 16);
+    session.client_hello(&ClientHello {
+        legacy_version: TlsVersion::TLS1_2,
+        random: HexBytes(random.to_vec()),
+        supported_versions: vec![],
+        sni: None,
+        alpn: vec![],
+        cipher_suites: vec![0xc013],
+        extensions: vec![],
+        span: Span::new(0, 0),
+    });
+    session.server_hello(&ServerHello {
+        legacy_version: TlsVersion::TLS1_2,
+        random: HexBytes(vec![7; 32]),
+        selected_version: TlsVersion::TLS1_2,
+        cipher_suite: 0xc013,
+        alpn: None,
+        alpn_hidden: false,
+        hello_retry_request: false,
+        extensions: vec![],
+        span: Span::new(0, 0),
+    });
+    assert_eq!(session.has_keys(), Some(true));
+    // ChangeCipherSpec, then a protected Finished and application data.
+    let mut stream = vec![20, 3, 3, 0, 1, 1];
+    for len in [40u16, 100] {
+        stream.extend_from_slice(&[if len == 40 { 22 } else { 23 }, 3, 3]);
+        stream.extend_from_slice(&len.to_be_bytes());
+        stream.extend(std::iter::repeat_n(0xab, usize::from(len)));
+    }
+    session.push(Direction::ClientToServer, &stream);
+    session.finish(Direction::ClientToServer);
+    let events: Vec<_> = std::iter::from_fn(|| session.next_event()).collect();
+    assert_eq!(
+        undecrypted(&events),
+        [
+            (Direction::ClientToServer, Undecrypted::UnsupportedSuite),
+            (Direction::ClientToServer, Undecrypted::UnsupportedSuite)
+        ]
+    );
+    let notes: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            SessionEvent::Diagnostic { diagnostic, .. } => Some(diagnostic.message.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].contains("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"),
+        "{notes:?}"
+    );
+    let s = session.stats(Direction::ClientToServer);
+    assert_eq!((s.overhead_bytes, s.undecrypted_bytes), (6, 150));
+}
+
+/// Lost bytes in a decrypted direction: what follows cannot be decrypted
+/// (record framing and sequence numbers are gone); it is reported, and
+/// every byte stays accounted for.
+#[test]
+fn gap_stops_decryption_of_that_direction() {
+    let writes = one_conn(1);
+    // The TLS 1.2 connection's server sends the 24 kB body in several
+    // segments: lose one in the middle.
+    let big: Vec<usize> = writes
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.0 == Direction::ServerToClient && w.1.len() > 4000)
+        .map(|(i, _)| i)
+        .collect();
+    assert!(big.len() >= 2, "{big:?}");
+    let lost = big[big.len() / 2];
+    let mut conn = Connection::new(&Config::default(), ConnStart::Beginning);
+    conn.set_key_log(corpus_keylog());
+    for (i, (dir, bytes, packet)) in writes.iter().enumerate() {
+        let origin = Origin {
+            packet: *packet,
+            ts: Timestamp(0),
+        };
+        if i == lost {
+            conn.gap(*dir, bytes.len() as u64, origin);
+        } else {
+            conn.push(*dir, bytes, origin);
+        }
+    }
+    conn.finish();
+    let stats = conn.stats();
+    let s = &stats.server_to_client;
+    let skipped: u64 = s.skipped.values().sum();
+    assert_eq!(
+        s.bytes,
+        s.frame_bytes + s.preface_bytes + s.http1_bytes + skipped + s.tls_bytes
+    );
+    assert_eq!(s.lost, writes[lost].1.len() as u64);
+    assert!(
+        s.skipped
+            .get(&SkipReason::TlsNotDecrypted)
+            .copied()
+            .unwrap_or(0)
+            > 0
+    );
+    let events: Vec<ConnEvent> = std::iter::from_fn(|| conn.next_event()).collect();
+    let codes: Vec<&str> = events
+        .iter()
+        .filter_map(|e| match e {
+            ConnEvent::Diagnostic(d) => Some(d.diagnostic.code),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        codes.contains(&"tcp.gap") && codes.contains(&"tls.gap"),
+        "{codes:?}"
+    );
+    // The client side is untouched: its request was decrypted.
+    assert!(events.iter().any(|e| matches!(
+        e,
+        ConnEvent::HeaderBlock(b) if b.dir == Direction::ClientToServer
+    )));
+}
