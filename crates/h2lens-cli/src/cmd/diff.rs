@@ -30,6 +30,9 @@ pub struct DiffArgs {
     /// Show unchanged headers too.
     #[arg(long)]
     pub all: bool,
+    /// A TLS key log (SSLKEYLOGFILE) for encrypted captures.
+    #[arg(long)]
+    pub keylog: Option<PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -57,11 +60,15 @@ struct PairDiff<'a> {
     trailers: Option<HeaderDiff>,
 }
 
-fn collect(path: &std::path::Path) -> Result<Vec<CollectedExchange>, String> {
+fn collect(
+    path: &std::path::Path,
+    keylog: Option<&PathBuf>,
+) -> Result<Vec<CollectedExchange>, String> {
     let input = InputArgs {
         file: path.to_path_buf(),
         format: None,
         no_progress: true,
+        keylog: keylog.cloned(),
     };
     let mut options = input.options();
     options.collect = true;
@@ -113,7 +120,7 @@ fn parse_ref(s: &str) -> Result<(u32, u32), String> {
 }
 
 pub fn run(args: DiffArgs) -> Result<ExitCode, String> {
-    let left = collect(&args.left)?;
+    let left = collect(&args.left, args.keylog.as_ref())?;
     let mut out = BufWriter::new(io::stdout().lock());
     let mut changed = false;
     let pairs: Vec<PairDiff<'_>>;
@@ -132,7 +139,7 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, String> {
             pairs = vec![diff_pair(Some(find(a)?), Some(find(b)?), "given".into())];
         }
         (Some(right), None) => {
-            right_store = collect(right)?;
+            right_store = collect(right, args.keylog.as_ref())?;
             let lk: Vec<PairKey> = left.iter().map(PairKey::from).collect();
             let rk: Vec<PairKey> = right_store.iter().map(PairKey::from).collect();
             pairs = pair_exchanges(&lk, &rk)

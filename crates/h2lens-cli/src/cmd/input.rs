@@ -49,6 +49,11 @@ pub struct InputArgs {
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// TLS key log (NSS format, as written by SSLKEYLOGFILE) to decrypt
+    /// TLS connections with. Decryption Secrets Blocks in a pcapng are
+    /// used without it.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy)]
@@ -77,7 +82,8 @@ impl FormatArg {
 }
 
 impl InputArgs {
-    /// Decoding options for this input (format forced if asked).
+    /// Decoding options for this input (format forced if asked). The key
+    /// log file is read by [`for_each_event`].
     pub fn options(&self) -> Options {
         Options {
             format: self.format.map(FormatArg::format),
@@ -110,9 +116,14 @@ pub fn for_each_event(
 /// what it collected: exchanges, HAR).
 pub fn run_inspector(
     input: &InputArgs,
-    options: Options,
+    mut options: Options,
     mut sink: impl FnMut(Event) -> io::Result<()>,
 ) -> Result<Inspector, InputError> {
+    if let (Some(path), None) = (&input.keylog, &options.keylog) {
+        let text = std::fs::read(path)
+            .map_err(|e| InputError(format!("cannot read key log {}: {e}", path.display())))?;
+        options.keylog = Some(text);
+    }
     let name = input.file.display().to_string();
     let (mut reader, size): (Box<dyn Read>, Option<u64>) = if name == "-" {
         (Box::new(io::stdin().lock()), None)

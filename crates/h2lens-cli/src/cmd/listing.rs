@@ -541,6 +541,13 @@ fn write_summary(out: &mut Out, s: &Summary, conns: &[ConnRow]) -> io::Result<()
         "stream bytes: {} decoded of {}; lost in gaps: {}",
         b.decoded, b.stream_bytes, b.lost
     )?;
+    if b.tls > 0 {
+        writeln!(
+            out,
+            "  TLS layer {} bytes: record headers, encryption overhead, handshake (decrypted with a key log)",
+            b.tls
+        )?;
+    }
     for (reason, n) in &b.skipped {
         writeln!(out, "  skipped {n} bytes: {reason}")?;
     }
