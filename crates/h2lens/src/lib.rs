@@ -30,6 +30,7 @@
 
 pub mod config;
 pub mod diag;
+pub mod jsint;
 pub mod octets;
 pub mod time;
 
