@@ -103,6 +103,11 @@ export class Decoder {
    * `drain()` when events are forwarded rather than inspected.
    */
   drainJson(max?: number): string;
+  /**
+   * `drainJson()` as UTF-8 bytes, for writing to a file or socket or
+   * transferring out of a worker without building a string.
+   */
+  drainJsonBytes(max?: number): Uint8Array;
   /** Totals so far (complete after `finish()`). */
   summary(): Summary;
   /** Completed exchanges (needs `collect` or `har`; throws otherwise). */

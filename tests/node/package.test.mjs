@@ -179,3 +179,20 @@ test('the browser entry works in Node with init(bytes), and refuses calls before
   assert.match(out.early.message, /call `await init\(\)`/);
   assert.equal(out.version, manifest.version);
 });
+
+test('the README’s Node example runs as written (on a corpus capture)', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const readme = readFileSync(`${pkgDir}/README.md`, 'utf8');
+  const example = readme.split('## Node')[1].match(/```js\n([\s\S]*?)```/)[1];
+  assert.ok(example.split('\n').filter(Boolean).length <= 10, 'a 10-line example');
+  const capture = join(pkgDir, '..', '..', 'tests', 'fixtures', 'corpus', 'grpc_python.pcapng');
+  const file = join(project.dir, 'readme-example.mjs');
+  writeFileSync(file, example.replace("'capture.pcapng'", JSON.stringify(capture)));
+  const out = spawnSync(process.execPath, [file], { cwd: project.dir, encoding: 'utf8' });
+  assert.equal(out.status, 0, out.stderr);
+  const lines = out.stdout.trim().split('\n');
+  assert.equal(lines.at(-1), '30 header blocks');
+  assert.equal(lines.filter((l) => l.startsWith('/payments.v1.Payments/')).length, 11, 'one line per gRPC call');
+});

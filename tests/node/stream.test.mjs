@@ -107,6 +107,16 @@ test('drain(max) hands out the same sequence in batches; drain() after the end i
   assert.deepEqual(d.drain(), [], 'no second summary');
   assert.deepEqual(d.summary(), h2lens.decode(bytes).summary);
   d.free();
+  // drainJsonBytes(): the same JSON Lines as bytes.
+  const b = new h2lens.Decoder();
+  b.push(bytes);
+  b.finish();
+  const first = b.drainJsonBytes(3);
+  assert.ok(first instanceof Uint8Array);
+  const text = new TextDecoder().decode(first) + new TextDecoder().decode(b.drainJsonBytes());
+  assert.deepEqual(text.split('\n').filter(Boolean).map((l) => JSON.parse(l)), all);
+  assert.equal(first.filter((c) => c === 0x0a).length, 3);
+  b.free();
 });
 
 test('events filter: include/exclude pick exactly those events before conversion; the summary still counts all', () => {

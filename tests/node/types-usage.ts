@@ -101,6 +101,8 @@ export async function streaming(file: Blob, stream: ReadableStream<Uint8Array>, 
   d.push(new Uint8Array(10));
   const events: Event[] = d.drain(100);
   const text: string = d.drainJson();
+  const bytes: Uint8Array = d.drainJsonBytes(10);
+  void bytes;
   d.finish();
   const finished: boolean = d.finished;
   d.har().log.entries.forEach((e) => e.request.url);

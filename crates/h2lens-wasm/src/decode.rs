@@ -124,6 +124,17 @@ impl Decoder {
         out
     }
 
+    /// Like `drainJson()`, as UTF-8 bytes: for writing to a file or socket,
+    /// or transferring out of a worker, without building a JS string.
+    #[wasm_bindgen(js_name = drainJsonBytes)]
+    pub fn drain_json_bytes(&mut self, max: JsValue) -> Result<Vec<u8>, JsError> {
+        let events = self.take("Decoder.drainJsonBytes", &max)?;
+        convert::write_json_lines(&mut self.buf, &events)?;
+        let out = self.buf.clone();
+        self.trim_buffer();
+        Ok(out)
+    }
+
     /// Totals so far (complete after `finish()`).
     pub fn summary(&self) -> Result<JsValue, JsError> {
         convert::to_js(self.inspector.summary())
