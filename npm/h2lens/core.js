@@ -57,12 +57,54 @@ export function decode(bytes, options) {
   return wasm.decode(bytes, options);
 }
 
+/**
+ * Makes the wasm-bindgen classes fail in plain words after `free()` (instead
+ * of "null pointer passed to rust"), and `free()` itself idempotent.
+ */
+function guardFreed(Sub, Base, name) {
+  for (const key of Object.getOwnPropertyNames(Base.prototype)) {
+    if (key === 'constructor' || key === 'free' || key.startsWith('__')) continue;
+    const desc = Object.getOwnPropertyDescriptor(Base.prototype, key);
+    const check = (self) => {
+      if (self.__wbg_ptr === 0) throw new Error(`${name}.${key}: the ${name} was freed (free() was called)`);
+    };
+    if (typeof desc.value === 'function') {
+      const method = desc.value;
+      Object.defineProperty(Sub.prototype, key, {
+        ...desc,
+        value(...args) {
+          check(this);
+          return method.apply(this, args);
+        },
+      });
+    } else if (desc.get) {
+      const get = desc.get;
+      Object.defineProperty(Sub.prototype, key, {
+        ...desc,
+        get() {
+          check(this);
+          return get.call(this);
+        },
+      });
+    }
+  }
+  Object.defineProperty(Sub.prototype, 'free', {
+    configurable: true,
+    writable: true,
+    value() {
+      if (this.__wbg_ptr !== 0) Base.prototype.free.call(this);
+    },
+  });
+  if (Symbol.dispose) Sub.prototype[Symbol.dispose] = Sub.prototype.free;
+}
+
 export class Decoder extends wasm.Decoder {
   constructor(options) {
     assertReady();
     super(options);
   }
 }
+guardFreed(Decoder, wasm.Decoder, 'Decoder');
 
 export function hpackDecode(block, options) {
   assertReady();
@@ -87,6 +129,7 @@ export class HpackDecoder extends wasm.HpackDecoder {
     super(options);
   }
 }
+guardFreed(HpackDecoder, wasm.HpackDecoder, 'HpackDecoder');
 
 export function hpackEncode(headers, options) {
   assertReady();
@@ -99,6 +142,7 @@ export class HpackEncoder extends wasm.HpackEncoder {
     super(options);
   }
 }
+guardFreed(HpackEncoder, wasm.HpackEncoder, 'HpackEncoder');
 
 export function groupMetadata(fields, options) {
   assertReady();

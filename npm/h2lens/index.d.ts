@@ -100,7 +100,9 @@ export class Decoder {
   /**
    * Pending events as JSON Lines text (one event per line, each line ending
    * in `\n`): byte for byte what `h2lens … --json` prints. Cheaper than
-   * `drain()` when events are forwarded rather than inspected.
+   * `drain()` when events are forwarded rather than inspected. A JS string
+   * holds at most about 2^29 characters: drain after each `push` (or pass
+   * `max`) rather than once at the end of a large input.
    */
   drainJson(max?: number): string;
   /**

@@ -221,6 +221,12 @@ test('misuse throws Errors with plain words, and the module keeps working', asyn
   d.finish();
   throws(() => d.push(new Uint8Array(1)), /^Decoder\.push: the decoder is finished/);
   d.free();
+  d.free(); // idempotent
+  throws(() => d.drain(), /^Decoder\.drain: the Decoder was freed/);
+  throws(() => d.finished, /^Decoder\.finished: the Decoder was freed/);
+  const hd = new h2lens.HpackDecoder();
+  hd.free();
+  throws(() => hd.decode('82'), /^HpackDecoder\.decode: the HpackDecoder was freed/);
   throws(() => new h2lens.Decoder('pcap'), /^new Decoder: options must be an object, got string$/);
   throws(() => new h2lens.Decoder({ fromat: 'pcap' }), /^new Decoder: invalid options: unknown field `fromat`/);
   throws(() => new h2lens.Decoder({ format: 'pcapx' }), /^new Decoder: invalid options: unknown variant `pcapx`/);

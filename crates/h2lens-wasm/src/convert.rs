@@ -29,23 +29,59 @@ pub fn parse_json(text: &str) -> Result<JsValue, JsError> {
     js_sys::JSON::parse(text).map_err(|_| JsError::new("h2lens: cannot parse the module's JSON"))
 }
 
-/// Writes values as one JSON array into `buf` (cleared first), for
-/// [`parse_json`]: one crossing for a whole batch.
-pub fn write_json_array<'a, T: Serialize + 'a>(
+/// JSON text parsed per batch stays well below V8's longest string (about
+/// 2^29 characters), whatever the number of items.
+const BATCH_BYTES: usize = 8 << 20;
+
+/// Items per batch: `push.apply` passes them as arguments, and engines
+/// limit how many a call may take (V8: some 100,000 with its default stack).
+const BATCH_ITEMS: usize = 8192;
+
+/// Values as one JS array, converted in batches of about [`BATCH_BYTES`] of
+/// JSON: a whole capture's events can be gigabytes of JSON, more than one
+/// JS string can hold.
+pub fn array_to_js<'a, T: Serialize + 'a>(
     buf: &mut Vec<u8>,
     items: impl IntoIterator<Item = &'a T>,
-) -> Result<(), JsError> {
+) -> Result<js_sys::Array, JsError> {
+    let out = js_sys::Array::new();
+    let push = js_sys::Reflect::get(&out, &JsValue::from_str("push"))
+        .map_err(|_| JsError::new("h2lens: Array.prototype.push is missing"))?;
+    let push: js_sys::Function = push
+        .dyn_into()
+        .map_err(|_| JsError::new("h2lens: Array.prototype.push is not a function"))?;
+    let flush = |buf: &mut Vec<u8>| -> Result<(), JsError> {
+        buf.push(b']');
+        let batch = parse_json_bytes(buf)?;
+        // out.push(...batch): one call per batch.
+        js_sys::Reflect::apply(&push, &out, &batch.unchecked_into())
+            .map_err(|_| JsError::new("h2lens: cannot collect the converted batch"))?;
+        buf.clear();
+        Ok(())
+    };
     buf.clear();
-    buf.push(b'[');
-    for (i, item) in items.into_iter().enumerate() {
-        if i > 0 {
-            buf.push(b',');
-        }
+    let mut count = 0;
+    for item in items {
+        buf.push(if buf.is_empty() { b'[' } else { b',' });
         serde_json::to_writer(&mut *buf, item)
             .map_err(|err| JsError::new(&format!("h2lens: cannot convert result to JS: {err}")))?;
+        count += 1;
+        if buf.len() >= BATCH_BYTES || count == BATCH_ITEMS {
+            flush(buf)?;
+            count = 0;
+        }
     }
-    buf.push(b']');
-    Ok(())
+    if !buf.is_empty() {
+        flush(buf)?;
+    }
+    Ok(out)
+}
+
+/// Sets `object[key] = value`.
+pub fn set(object: &JsValue, key: &str, value: &impl AsRef<JsValue>) -> Result<(), JsError> {
+    js_sys::Reflect::set(object, &JsValue::from_str(key), value.as_ref())
+        .map(|_| ())
+        .map_err(|_| JsError::new("h2lens: cannot build the result object"))
 }
 
 /// Writes values as JSON Lines into `buf` (cleared first): each value on
@@ -69,7 +105,7 @@ pub fn str_from_json_bytes(buf: &[u8]) -> Result<&str, JsError> {
         .map_err(|_| JsError::new("h2lens: the module wrote invalid UTF-8 JSON"))
 }
 
-/// [`parse_json`] of bytes written by [`write_json_array`].
+/// [`parse_json`] of JSON bytes written by `serde_json`.
 pub fn parse_json_bytes(buf: &[u8]) -> Result<JsValue, JsError> {
     parse_json(str_from_json_bytes(buf)?)
 }

@@ -2,23 +2,11 @@
 //! in memory, `Decoder` for streaming.
 
 use h2lens::har::Har;
-use h2lens::inspect::{CollectedExchange, Event, Inspector, Summary};
-use serde::Serialize;
+use h2lens::inspect::{Event, Inspector};
 use wasm_bindgen::prelude::*;
 
 use crate::convert;
 use crate::options::{DecodeOptions, EventFilter};
-
-/// What `decode()` returns.
-#[derive(Serialize)]
-struct Report<'a> {
-    events: &'a [Event],
-    summary: &'a Summary,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    exchanges: Option<&'a [CollectedExchange]>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    har: Option<Har>,
-}
 
 /// Decodes a whole input (a capture, a tap stream or raw HTTP/2 bytes).
 ///
@@ -33,15 +21,33 @@ pub fn decode(bytes: JsValue, options: JsValue) -> Result<JsValue, JsError> {
     inspector.push(&bytes);
     drop(bytes);
     inspector.finish();
+    let mut buf = Vec::new();
     let mut events = Vec::new();
     inspector.drain(&mut events);
     events.retain(|e| options.filter.accepts(&e.kind));
-    convert::to_js(&Report {
-        events: &events,
-        summary: inspector.summary(),
-        exchanges: collect.then(|| inspector.exchanges()),
-        har: options.har.then(|| inspector.har()),
-    })
+    // { events, summary, exchanges?, har? }, the big arrays in batches.
+    let report = convert::parse_json(r#"{"events":[],"summary":null}"#)?;
+    convert::set(&report, "events", &convert::array_to_js(&mut buf, &events)?)?;
+    drop(events);
+    convert::set(&report, "summary", &convert::to_js(inspector.summary())?)?;
+    if collect {
+        let exchanges = convert::array_to_js(&mut buf, inspector.exchanges())?;
+        convert::set(&report, "exchanges", &exchanges)?;
+    }
+    if options.har {
+        convert::set(&report, "har", &har_to_js(&mut buf, inspector.har())?)?;
+    }
+    Ok(report)
+}
+
+/// A HAR log for JS, its entries in batches.
+fn har_to_js(buf: &mut Vec<u8>, mut har: Har) -> Result<JsValue, JsError> {
+    let entries = std::mem::take(&mut har.log.entries);
+    let out = convert::to_js(&har)?;
+    let log = js_sys::Reflect::get(&out, &JsValue::from_str("log"))
+        .map_err(|_| JsError::new("h2lens: cannot build the HAR log"))?;
+    convert::set(&log, "entries", &convert::array_to_js(buf, &entries)?)?;
+    Ok(out)
 }
 
 /// A streaming decoder: push chunks as they arrive, drain events as they
@@ -104,10 +110,9 @@ impl Decoder {
     /// array (at most `max` of them when given).
     pub fn drain(&mut self, max: JsValue) -> Result<JsValue, JsError> {
         let events = self.take("Decoder.drain", &max)?;
-        convert::write_json_array(&mut self.buf, &events)?;
-        let out = convert::parse_json_bytes(&self.buf);
+        let out = convert::array_to_js(&mut self.buf, &events);
         self.trim_buffer();
-        out
+        Ok(out?.into())
     }
 
     /// Like `drain()`, but as JSON Lines text: one event per line, each
@@ -142,16 +147,16 @@ impl Decoder {
 
     /// Every exchange completed so far with its header lists (needs
     /// `collect: true` or `har: true`).
-    pub fn exchanges(&self) -> Result<JsValue, JsError> {
+    pub fn exchanges(&mut self) -> Result<JsValue, JsError> {
         self.require_collect("exchanges")?;
-        convert::to_js(self.inspector.exchanges())
+        Ok(convert::array_to_js(&mut self.buf, self.inspector.exchanges())?.into())
     }
 
     /// The exchanges as a HAR 1.2 log (needs `collect: true` or
     /// `har: true`).
-    pub fn har(&self) -> Result<JsValue, JsError> {
+    pub fn har(&mut self) -> Result<JsValue, JsError> {
         self.require_collect("har")?;
-        convert::to_js(&self.inspector.har())
+        har_to_js(&mut self.buf, self.inspector.har())
     }
 
     /// Pending events that pass the filter, at most `max`.
