@@ -249,3 +249,21 @@ test('misuse throws Errors with plain words, and the module keeps working', asyn
   // Still working.
   assert.equal(h2lens.decode(read('corpus/h2c_curl_prior.pcap')).summary.header_blocks, 8);
 });
+
+test('results larger than one conversion batch (8192 events) arrive whole and in order', () => {
+  // Raw HTTP/2: the preface, SETTINGS, then 20,000 PINGs with distinct data.
+  const frames = [new TextEncoder().encode('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), Uint8Array.of(0, 0, 0, 4, 0, 0, 0, 0, 0)];
+  for (let i = 0; i < 20000; i++) {
+    frames.push(Uint8Array.of(0, 0, 8, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, i >>> 24, (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff));
+  }
+  const bytes = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+  frames.reduce((at, f) => (bytes.set(f, at), at + f.length), 0);
+  const report = h2lens.decode(bytes, { events: { include: ['frame'] } });
+  assert.equal(report.events.length, 20001);
+  report.events.slice(1).forEach((e, i) => assert.equal(e.frame.opaque_data, i.toString(16).padStart(16, '0')));
+  const d = new h2lens.Decoder({ events: { include: ['frame'] } });
+  d.push(bytes);
+  d.finish();
+  assert.deepEqual(d.drain(), report.events);
+  d.free();
+});
