@@ -31,6 +31,7 @@
 
 pub mod config;
 pub mod diag;
+pub mod jsint;
 pub mod octets;
 pub mod time;
 

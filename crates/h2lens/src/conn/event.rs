@@ -354,6 +354,7 @@ pub struct Exchange {
 pub struct PingRtt {
     /// Who sent the PING.
     pub dir: Direction,
+    #[serde(serialize_with = "crate::jsint::i64")]
     pub rtt_nanos: i64,
     pub ping_packet: u64,
     #[serde(flatten)]

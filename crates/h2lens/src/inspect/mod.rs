@@ -308,7 +308,9 @@ impl Inspector {
             Detection::Format(format) => format,
             Detection::Unknown => {
                 self.stage = Stage::Unknown;
-                let len = self.pending.len();
+                // Name the first bytes, not how many were buffered: that
+                // count depends on the chunking, and events must not.
+                let start = crate::octets::to_hex(self.pending.get(..8).unwrap_or(&self.pending));
                 self.pending = Vec::new();
                 self.emit(Event {
                     conn: None,
@@ -318,7 +320,7 @@ impl Inspector {
                             Layer::Capture,
                             "input.unknown_format",
                             format!(
-                                "the input ({len}+ bytes) is not a pcap or pcapng capture, a tap stream, or raw HTTP/2"
+                                "the input (starting {start}) is not a pcap or pcapng capture, a tap stream, or raw HTTP/2"
                             ),
                         )
                         .at(0),
