@@ -49,6 +49,8 @@ export interface DecodeOptions {
   decodeRaw?: boolean;
   /** A `FileDescriptorSet` (`protoc -o x.protoset --include_imports`) to decode messages by type. */
   protoset?: Uint8Array;
+  /** A TLS key log (`SSLKEYLOGFILE` text as bytes) to decrypt TLS connections in captures. */
+  keylog?: Uint8Array;
   /** Limits and output knobs, merged over `defaultConfig()`. */
   config?: ConfigOverrides;
   /** Keep every exchange's header lists for `exchanges` (memory grows with the input). */
@@ -780,11 +782,10 @@ export type StreamSkipReason =
   | 'before_frame_boundary'
   | 'truncated_frame'
   | 'frame_too_large'
-  | 'header_block_over_limit'
   | 'http1'
   | 'tls'
-  | 'unknown_protocol'
-  | 'after_fatal';
+  | 'tls_not_decrypted'
+  | 'unknown_protocol';
 
 /** Bytes not decoded, and why. */
 export interface SkippedEvent extends Origin {

@@ -19,6 +19,8 @@ struct JsOptions {
     decode_raw: Option<bool>,
     /// Read separately (it must be a `Uint8Array`).
     protoset: Option<IgnoredAny>,
+    /// Read separately: a TLS key log (`SSLKEYLOGFILE`), `Uint8Array`.
+    keylog: Option<IgnoredAny>,
     config: Option<Config>,
     collect: bool,
     har: bool,
@@ -43,11 +45,17 @@ pub struct DecodeOptions {
 impl DecodeOptions {
     pub fn from_js(function: &str, value: JsValue) -> Result<DecodeOptions, JsError> {
         let protoset = convert::get(&value, "protoset");
+        let keylog = convert::get(&value, "keylog");
         let js: JsOptions = convert::from_js_object(function, "options", value)?;
         let protoset = if protoset.is_undefined() || protoset.is_null() {
             None
         } else {
             Some(convert::bytes_arg(function, "options.protoset", protoset)?)
+        };
+        let keylog = if keylog.is_undefined() || keylog.is_null() {
+            None
+        } else {
+            Some(convert::bytes_arg(function, "options.keylog", keylog)?)
         };
         let filter = match js.events {
             None => EventFilter::all(),
@@ -60,6 +68,7 @@ impl DecodeOptions {
                 grpc: js.grpc.unwrap_or(true),
                 decode_raw: js.decode_raw.unwrap_or(true),
                 protoset,
+                keylog,
                 collect: js.collect || js.har,
             },
             har: js.har,

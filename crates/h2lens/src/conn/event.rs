@@ -396,8 +396,6 @@ pub enum SkipReason {
     TruncatedFrame,
     /// A frame payload over the buffering limit.
     FrameTooLarge,
-    /// A header block cut by a limit.
-    HeaderBlockOverLimit,
     /// HTTP/1.x bytes (body or a non-upgraded connection).
     Http1,
     /// TLS records (no key log, or no entry for this connection).
@@ -408,8 +406,6 @@ pub enum SkipReason {
     TlsNotDecrypted,
     /// Not a protocol h2lens knows.
     UnknownProtocol,
-    /// After a fatal condition in this direction.
-    AfterFatal,
 }
 
 impl SkipReason {
@@ -418,12 +414,10 @@ impl SkipReason {
             SkipReason::BeforeFrameBoundary => "before the first recognisable frame",
             SkipReason::TruncatedFrame => "frame cut by a gap",
             SkipReason::FrameTooLarge => "frame over the buffering limit",
-            SkipReason::HeaderBlockOverLimit => "header block over a limit",
             SkipReason::Http1 => "HTTP/1.x",
             SkipReason::Tls => "TLS without a key log",
             SkipReason::TlsNotDecrypted => "TLS records not decrypted",
             SkipReason::UnknownProtocol => "unknown protocol",
-            SkipReason::AfterFatal => "after an unrecoverable error",
         }
     }
 }

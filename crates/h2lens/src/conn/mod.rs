@@ -249,6 +249,8 @@ struct Core {
     tls: Option<Box<crate::tls::Session>>,
     next_block_id: u64,
     events: VecDeque<ConnEvent>,
+    /// A run of skipped bytes not yet emitted (see `flush_skip`).
+    pending_skip: Option<Skipped>,
     exchanges: u64,
     diagnostics: u64,
     streams_seen: u64,
@@ -300,6 +302,7 @@ impl Connection {
                 tls: None,
                 next_block_id: 0,
                 events: VecDeque::new(),
+                pending_skip: None,
                 exchanges: 0,
                 diagnostics: 0,
                 streams_seen: 0,
@@ -426,6 +429,7 @@ impl Connection {
             }
         }
         self.core.close_all_streams();
+        self.core.flush_skip();
         self.core.finished = true;
     }
 
@@ -542,7 +546,17 @@ impl Connection {
 
 impl Core {
     fn emit(&mut self, event: ConnEvent) {
+        self.flush_skip();
         self.events.push_back(event);
+    }
+
+    /// Emits the run of skipped bytes being gathered. Runs are joined
+    /// until another event is emitted, whatever the chunking, so the event
+    /// stream does not depend on how input was pushed or drained.
+    fn flush_skip(&mut self) {
+        if let Some(skipped) = self.pending_skip.take() {
+            self.events.push_back(ConnEvent::Skipped(skipped));
+        }
     }
 
     fn diag(
@@ -585,18 +599,19 @@ impl Core {
         let n = self.inputs[dir].stats.skipped.entry(reason).or_insert(0);
         *n = n.saturating_add(span.len());
         // Consecutive skips for the same reason become one event.
-        if let Some(ConnEvent::Skipped(last)) = self.events.back_mut() {
-            if last.dir == dir && last.reason == reason && last.span.end == span.start {
-                last.span.end = span.end;
+        if let Some(run) = self.pending_skip.as_mut() {
+            if run.dir == dir && run.reason == reason && run.span.end == span.start {
+                run.span.end = span.end;
                 return;
             }
         }
-        self.emit(ConnEvent::Skipped(Skipped {
+        self.flush_skip();
+        self.pending_skip = Some(Skipped {
             dir,
             span,
             reason,
             origin,
-        }));
+        });
     }
 
     fn set_protocol(&mut self, protocol: Protocol, dir: Direction, origin: Origin) {
