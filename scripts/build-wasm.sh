@@ -2,7 +2,7 @@
 # Builds the WebAssembly module and assembles the npm package's generated
 # part, npm/h2lens/pkg/ (gitignored):
 #
-#   1. cargo build --release --target wasm32-unknown-unknown -p h2lens-wasm
+#   1. cargo build --profile wasm-release --target wasm32-unknown-unknown -p h2lens-wasm
 #   2. wasm-bindgen --target web   (the CLI must equal Cargo.lock's version)
 #   3. wasm-opt -Oz                 (npm binaryen; never Debian's, which breaks
 #                                    wasm-bindgen 0.2.129 output at load time)
@@ -15,7 +15,7 @@ cd "$H2LENS_ROOT"
 
 pkg_dir=npm/h2lens/pkg
 target_dir=${CARGO_TARGET_DIR:-$H2LENS_ROOT/target}
-wasm_in="$target_dir/wasm32-unknown-unknown/release/h2lens_wasm.wasm"
+wasm_in="$target_dir/wasm32-unknown-unknown/wasm-release/h2lens_wasm.wasm"
 wasm_opt=node_modules/.bin/wasm-opt
 
 want=$(wasm_bindgen_lock_version)
@@ -32,8 +32,8 @@ npm_version=$(node -p 'require("./npm/h2lens/package.json").version')
 [ "$cargo_version" = "$npm_version" ] ||
   die "version mismatch: crates are $cargo_version, npm/h2lens/package.json is $npm_version"
 
-timed "cargo build (wasm32, release)" \
-  cargo build --release --locked --target wasm32-unknown-unknown -p h2lens-wasm
+timed "cargo build (wasm32, wasm-release profile)" \
+  cargo build --profile wasm-release --locked --target wasm32-unknown-unknown -p h2lens-wasm
 
 bindgen() {
   rm -rf "$pkg_dir"

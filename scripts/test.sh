@@ -64,6 +64,8 @@ fi
 step "cargo fmt --check" cargo fmt --all --check
 step "clippy (native)" cargo clippy --workspace --all-targets --locked -- -D warnings
 step "clippy (wasm32)" cargo clippy -p h2lens -p h2lens-wasm --target wasm32-unknown-unknown --locked -- -D warnings
+# Oracle tests (nghttp2 and python hpack decoders) must run, not skip.
+export H2LENS_REQUIRE_ORACLES=1
 step "cargo test" cargo test --workspace --locked
 step "wasm build" bash scripts/build-wasm.sh
 step "npm package" npm_package

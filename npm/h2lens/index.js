@@ -2,7 +2,28 @@
 import initWasm, { initSync as initWasmSync } from './pkg/h2lens.js';
 import { markReady } from './core.js';
 
-export { version, defaultConfig, config, octets } from './core.js';
+export {
+  version,
+  defaultConfig,
+  config,
+  octets,
+  eventTypes,
+  decode,
+  decodeStream,
+  Decoder,
+  hpackDecode,
+  HpackDecoder,
+  hpackEncode,
+  HpackEncoder,
+  groupMetadata,
+  parseTap,
+  diffHeaders,
+  pairExchanges,
+  grpcCalls,
+  hexToBytes,
+  bytesToHex,
+  octetsToBytes,
+} from './core.js';
 
 let pending;
 

@@ -5,7 +5,28 @@ import { readFileSync } from 'node:fs';
 import { initSync as initWasmSync } from './pkg/h2lens.js';
 import { markReady } from './core.js';
 
-export { version, defaultConfig, config, octets } from './core.js';
+export {
+  version,
+  defaultConfig,
+  config,
+  octets,
+  eventTypes,
+  decode,
+  decodeStream,
+  Decoder,
+  hpackDecode,
+  HpackDecoder,
+  hpackEncode,
+  HpackEncoder,
+  groupMetadata,
+  parseTap,
+  diffHeaders,
+  pairExchanges,
+  grpcCalls,
+  hexToBytes,
+  bytesToHex,
+  octetsToBytes,
+} from './core.js';
 
 initWasmSync({ module: readFileSync(new URL('./pkg/h2lens_bg.wasm', import.meta.url)) });
 markReady();

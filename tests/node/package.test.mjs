@@ -76,7 +76,30 @@ test('the tarball holds the entry points, types, glue and wasm, and nothing else
 
 test('loads by name in Node and reports the package version', (t) => {
   t.diagnostic(`cold import of 'h2lens' (read + compile + instantiate): ${probe.loadMs.toFixed(1)} ms`);
-  assert.deepEqual(probe.exports, ['config', 'default', 'defaultConfig', 'initSync', 'octets', 'version']);
+  assert.deepEqual(probe.exports, [
+    'Decoder',
+    'HpackDecoder',
+    'HpackEncoder',
+    'bytesToHex',
+    'config',
+    'decode',
+    'decodeStream',
+    'default',
+    'defaultConfig',
+    'diffHeaders',
+    'eventTypes',
+    'groupMetadata',
+    'grpcCalls',
+    'hexToBytes',
+    'hpackDecode',
+    'hpackEncode',
+    'initSync',
+    'octets',
+    'octetsToBytes',
+    'pairExchanges',
+    'parseTap',
+    'version',
+  ]);
   assert.equal(probe.version, manifest.version);
 });
 
@@ -87,10 +110,12 @@ test('defaultConfig() crosses as a plain JSON-compatible object of limits', () =
     assert.equal(typeof fields, 'object', section);
     assert.ok(Object.keys(fields).length > 0, section);
     for (const [name, value] of Object.entries(fields)) {
+      if (section === 'output' && name === 'data_payloads') continue; // a choice, checked below
       const ok = typeof value === 'boolean' || (Number.isInteger(value) && value >= 0 && value <= 0xffff_ffff);
       assert.ok(ok, `${section}.${name} = ${value} is not a u32 or bool`);
     }
   }
+  assert.equal(cfg.output.data_payloads, 'none');
   // config() with no overrides is the same object.
   assert.equal(probe.configDefaultJson, JSON.stringify(cfg));
 });
@@ -153,4 +178,21 @@ test('the browser entry works in Node with init(bytes), and refuses calls before
   assert.equal(out.early?.isError, true);
   assert.match(out.early.message, /call `await init\(\)`/);
   assert.equal(out.version, manifest.version);
+});
+
+test('the README’s Node example runs as written (on a corpus capture)', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const readme = readFileSync(`${pkgDir}/README.md`, 'utf8');
+  const example = readme.split('## Node')[1].match(/```js\n([\s\S]*?)```/)[1];
+  assert.ok(example.split('\n').filter(Boolean).length <= 10, 'a 10-line example');
+  const capture = join(pkgDir, '..', '..', 'tests', 'fixtures', 'corpus', 'grpc_python.pcapng');
+  const file = join(project.dir, 'readme-example.mjs');
+  writeFileSync(file, example.replace("'capture.pcapng'", JSON.stringify(capture)));
+  const out = spawnSync(process.execPath, [file], { cwd: project.dir, encoding: 'utf8' });
+  assert.equal(out.status, 0, out.stderr);
+  const lines = out.stdout.trim().split('\n');
+  assert.equal(lines.at(-1), '30 header blocks');
+  assert.equal(lines.filter((l) => l.startsWith('/payments.v1.Payments/')).length, 11, 'one line per gRPC call');
 });

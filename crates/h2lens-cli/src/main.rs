@@ -31,6 +31,10 @@ enum Command {
     Anomalies(cmd::listing::ListArgs),
     /// gRPC calls: status, metadata (wire order and grouped), messages.
     Grpc(cmd::grpc::GrpcArgs),
+    /// Compare two hops (two captures) or two exchanges of one capture.
+    Diff(cmd::diff::DiffArgs),
+    /// Every exchange as HAR 1.2 (opens in browser devtools).
+    Har(cmd::har::HarArgs),
     /// HPACK tools: inflate stories, encode, explain one block.
     #[command(subcommand)]
     Hpack(cmd::hpack::HpackCommand),
@@ -45,9 +49,17 @@ fn main() -> ExitCode {
         Command::Exchanges(a) => cmd::listing::run_list(cmd::listing::Listing::Exchanges, a),
         Command::Anomalies(a) => cmd::listing::run_list(cmd::listing::Listing::Anomalies, a),
         Command::Grpc(a) => cmd::grpc::run(a),
+        Command::Diff(a) => cmd::diff::run(a),
+        Command::Har(a) => cmd::har::run(a),
         Command::Hpack(c) => cmd::hpack::run(c),
     };
     match result {
+        Ok(code) if code == ExitCode::SUCCESS => {
+            match cmd::input::INPUT_STATUS.load(std::sync::atomic::Ordering::Relaxed) {
+                0 => code,
+                status => ExitCode::from(status),
+            }
+        }
         Ok(code) => code,
         Err(err) => {
             eprintln!("h2lens: {err}");

@@ -27,10 +27,27 @@ fn h2lens(args: &[&str]) -> String {
 }
 
 fn headers_json(capture: &Path) -> Vec<Value> {
-    h2lens(&["headers", "--json", capture.to_str().unwrap()])
+    headers_json_with(capture, &[])
+}
+
+fn headers_json_with(capture: &Path, extra: &[&str]) -> Vec<Value> {
+    let mut args = vec!["headers", "--json", capture.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    h2lens(&args)
         .lines()
         .map(|l| serde_json::from_str(l).expect("json line"))
         .collect()
+}
+
+/// Extra arguments a corpus capture needs: the TLS one its key log, as
+/// tshark had it (`tls.keylog_file` in its `tshark_args`).
+fn corpus_args(name: &str) -> Vec<String> {
+    if name == "h2_tls_curl" {
+        let keys = fixtures().join("corpus/h2_tls_curl.keys.log");
+        vec!["--keylog".into(), keys.to_str().unwrap().into()]
+    } else {
+        Vec::new()
+    }
 }
 
 fn oracle(path: &Path) -> Vec<Value> {
@@ -101,7 +118,17 @@ fn ours_by_direction(ours: &[Value]) -> BTreeMap<(u64, &'static str), Vec<&Value
 /// Compares one capture's blocks with its oracle. Returns the number of
 /// fields compared as exact bytes.
 fn check_capture(name: &str, capture: &Path, oracle_path: &Path, port: u16) -> usize {
-    let ours = headers_json(capture);
+    check_capture_with(name, capture, oracle_path, port, &[])
+}
+
+fn check_capture_with(
+    name: &str,
+    capture: &Path,
+    oracle_path: &Path,
+    port: u16,
+    extra: &[&str],
+) -> usize {
+    let ours = headers_json_with(capture, extra);
     let expected = oracle(oracle_path);
     assert_eq!(
         ours.len(),
@@ -136,6 +163,12 @@ fn check_capture(name: &str, capture: &Path, oracle_path: &Path, port: u16) -> u
             );
             assert_eq!(got["stream_id"], want["stream_id"], "{at}: stream");
             assert_eq!(got["type"], want["type"], "{at}: type");
+            if want.get("promised_stream_id").is_some() {
+                assert_eq!(
+                    got["promised_stream_id"], want["promised_stream_id"],
+                    "{at}: promised stream"
+                );
+            }
             for flag in ["end_stream", "end_headers", "padded"] {
                 assert_eq!(got[flag], want[flag], "{at}: {flag}");
             }
@@ -237,27 +270,29 @@ fn every_corpus_capture_matches_its_oracle() {
     let mut checked = 0;
     let mut exact_fields = 0;
     for (name, facts) in index.as_object().unwrap() {
-        if name.starts_with("big/") || name == "h2_tls_curl" {
-            // The big capture is not vendored (see the benchmarks); the TLS
-            // one needs decryption (tested in tls_capture_is_reported).
+        if name.starts_with("big/") {
+            // The big capture is not vendored (see the benchmarks).
             continue;
         }
         let port = server_port(name);
         let oracle_path = fixtures().join(format!("corpus/{name}.headers.jsonl"));
+        let extra = corpus_args(name);
+        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
         for file in facts["files"].as_array().unwrap() {
             let file = file.as_str().unwrap();
             if file.ends_with(".pcap") || file.ends_with(".pcapng") {
-                exact_fields += check_capture(
+                exact_fields += check_capture_with(
                     file,
                     &fixtures().join("corpus").join(file),
                     &oracle_path,
                     port,
+                    &extra,
                 );
                 checked += 1;
             }
         }
     }
-    assert!(checked >= 16, "only {checked} captures checked");
+    assert!(checked >= 17, "only {checked} captures checked");
     assert!(
         exact_fields > 1000,
         "only {exact_fields} fields compared as bytes"
@@ -436,4 +471,145 @@ fn tls_capture_is_reported_not_decoded_as_garbage() {
         summary["bytes"]["skipped"]["TLS without a key log"],
         summary["bytes"]["stream_bytes"]
     );
+}
+
+/// The TLS capture decrypted with its key log (above) and with the key log
+/// carried in the file: `editcap --inject-secrets` put it in a Decryption
+/// Secrets Block, which tshark also decrypts with no option.
+#[test]
+fn tls_capture_with_secrets_block_matches_its_oracle() {
+    let exact = check_capture(
+        "h2_tls_curl_dsb",
+        &fixtures().join("net/h2_tls_curl_dsb.pcapng"),
+        &fixtures().join("corpus/h2_tls_curl.headers.jsonl"),
+        8443,
+    );
+    // tshark decodes 76 fields in the 10 blocks (TLS 1.3 AES-256-GCM and
+    // ChaCha20-Poly1305 with HelloRetryRequest, TLS 1.2 AES-128-GCM).
+    assert_eq!(exact, 76);
+}
+
+/// With the key log, what tshark counts of the decrypted connections:
+/// frame types (INDEX.json, from tshark's decode), and the three fatal
+/// alerts nghttpd sent at the end (tshark: packets 25, 45 and 68, level 2,
+/// decode_error 50).
+#[test]
+fn tls_capture_decrypted_counts_match_tshark() {
+    let capture = fixtures().join("corpus/h2_tls_curl.pcap");
+    let keys = fixtures().join("corpus/h2_tls_curl.keys.log");
+    let out = h2lens(&[
+        "summary",
+        "--json",
+        capture.to_str().unwrap(),
+        "--keylog",
+        keys.to_str().unwrap(),
+    ]);
+    let summary: Value = serde_json::from_str(out.trim()).unwrap();
+    let index: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join("corpus/INDEX.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(summary["frames"], index["h2_tls_curl"]["frame_types"]);
+    assert_eq!(summary["http2_connections"], 3);
+    assert_eq!(summary["header_blocks"], 10);
+    let protocols = summary["protocols"].as_object().unwrap();
+    assert_eq!(
+        protocols["HTTP/2 over TLS 1.3 (decrypted), ALPN h2"], 2,
+        "{protocols:?}"
+    );
+    assert_eq!(
+        protocols["HTTP/2 over TLS 1.2 (decrypted), ALPN h2"], 1,
+        "{protocols:?}"
+    );
+    // Every TCP payload byte is decoded HTTP/2 or TLS record layer.
+    let bytes = &summary["bytes"];
+    assert_eq!(bytes["skipped"], serde_json::json!({}));
+    assert_eq!(
+        bytes["decoded"].as_u64().unwrap() + bytes["tls"].as_u64().unwrap(),
+        bytes["stream_bytes"].as_u64().unwrap()
+    );
+    let anomalies = h2lens(&[
+        "anomalies",
+        "--json",
+        capture.to_str().unwrap(),
+        "--keylog",
+        keys.to_str().unwrap(),
+    ]);
+    let alerts: Vec<(u64, u64)> = anomalies
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["code"] == "tls.alert")
+        .map(|e| (e["conn"].as_u64().unwrap(), e["packet"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(alerts, [(0, 25), (1, 45), (2, 68)]);
+}
+
+/// More TLS from real tools (tests/fixtures/extra/README.md): TLS 1.3
+/// AES-128-GCM, TLS 1.2 ChaCha20-Poly1305 and AES-256-GCM-SHA384, and a
+/// TLS 1.3 connection where both sides send KeyUpdate between requests.
+/// Headers against tshark + python hpack with the key log; KeyUpdates and
+/// alerts against tshark's decrypted TLS (h2_tls_more.tls.json).
+#[test]
+fn more_tls_captures_match_their_oracles() {
+    let dir = fixtures().join("extra");
+    let keys = dir.join("h2_tls_more.keys.log");
+    let keys = keys.to_str().unwrap();
+    let capture = dir.join("h2_tls_more.pcap");
+    let exact = check_capture_with(
+        "h2_tls_more",
+        &capture,
+        &dir.join("h2_tls_more.headers.jsonl"),
+        18443,
+        &["--keylog", keys],
+    );
+    assert!(exact > 60, "{exact}");
+    let tls: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("h2_tls_more.tls.json")).unwrap())
+            .unwrap();
+    let anomalies: Vec<Value> = h2lens(&[
+        "anomalies",
+        "--json",
+        capture.to_str().unwrap(),
+        "--keylog",
+        keys,
+    ])
+    .lines()
+    .map(|l| serde_json::from_str(l).unwrap())
+    .collect();
+    let ours = |code: &str| -> Vec<(u64, u64, bool)> {
+        anomalies
+            .iter()
+            .filter(|e| e["code"] == code)
+            .map(|e| {
+                (
+                    e["packet"].as_u64().unwrap(),
+                    e["conn"].as_u64().unwrap(),
+                    e["dir"] == "server_to_client",
+                )
+            })
+            .collect()
+    };
+    let theirs = |list: &Value, skip_close_notify: bool| -> Vec<(u64, u64, bool)> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            // h2lens reports alerts other than the normal close_notify.
+            .filter(|a| !(skip_close_notify && a["description"] == 0))
+            .map(|a| {
+                (
+                    a["frame"].as_u64().unwrap(),
+                    a["tcp_stream"].as_u64().unwrap(),
+                    a["from_server"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let key_updates = theirs(&tls["key_updates"], false);
+    assert_eq!(key_updates.len(), 2, "one KeyUpdate from each side");
+    assert_eq!(ours("tls.key_update"), key_updates);
+    assert_eq!(ours("tls.alert"), theirs(&tls["alerts"], true));
+    // The OpenSSL key log is read without complaint.
+    assert!(!anomalies
+        .iter()
+        .any(|e| e["code"].as_str().unwrap().starts_with("tls.keylog_bad")));
 }

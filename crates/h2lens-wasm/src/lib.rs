@@ -2,9 +2,13 @@
 //!
 //! Every export is a few lines: arguments arrive as `JsValue` and are checked
 //! here (a wrong type throws a JS `Error` instead of being reinterpreted),
-//! the core does the work, and results cross back through one serde
-//! serializer ([`convert::to_js`]) so JS sees the same schema as the CLI's
-//! `--json` output.
+//! the core does the work, and results cross back through one serializer
+//! ([`convert::to_js`], the CLI's JSON) so JS sees the same schema as the
+//! CLI's `--json` output. No decoding happens here.
+//!
+//! - [`decode()`] and [`Decoder`]: the whole pipeline (`h2lens::inspect`);
+//! - [`hpack`]: `hpackDecode`, `HpackDecoder`, `hpackEncode`, `HpackEncoder`;
+//! - [`tools`]: `groupMetadata`, `parseTap`, `diffHeaders`, `pairExchanges`.
 #![forbid(unsafe_code)]
 // A panic in WASM kills the page's module instance: same rules as the core.
 #![deny(
@@ -18,6 +22,12 @@
 )]
 
 mod convert;
+mod decode;
+pub mod hpack;
+mod options;
+pub mod tools;
+
+pub use decode::{decode, Decoder};
 
 use h2lens::{Config, Octets};
 use wasm_bindgen::prelude::*;
@@ -57,4 +67,13 @@ pub fn config(overrides: JsValue) -> Result<JsValue, JsError> {
 pub fn octets(bytes: JsValue) -> Result<JsValue, JsError> {
     let bytes = convert::bytes_arg("octets", "bytes", bytes)?;
     convert::to_js(&Octets::new(bytes))
+}
+
+/// Every `event` tag the event stream can carry, for `options.events`.
+#[wasm_bindgen(js_name = eventTypes)]
+pub fn event_types() -> Vec<String> {
+    options::EVENT_TAGS
+        .iter()
+        .map(|t| (*t).to_owned())
+        .collect()
 }

@@ -89,7 +89,8 @@ pub struct TcpLimits {
     /// retransmission from one that carries different bytes.
     pub retransmit_check_bytes: u32,
     /// Bytes of a direction's stream start kept to find a TLS hello
-    /// (`net::tls`).
+    /// (`net::tls`); also the TLS records held for decryption until the
+    /// ClientHello says which key log entry applies (`tls::Session`).
     pub max_tls_hello_bytes: u32,
 }
 

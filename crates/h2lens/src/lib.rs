@@ -7,6 +7,7 @@
 //! capture (pcap, pcapng) → net (link, IP, TCP reassembly) → frame (RFC 9113)
 //!        → hpack (RFC 7541) → conn (streams, exchanges) → grpc
 //! tap (linkerd / Envoy) ────────────────────────────────┘
+//! (TLS records are decrypted by `tls` with a key log before `frame`.)
 //! ```
 //!
 //! No layer does I/O, and no input can make a layer panic: malformed input
@@ -30,6 +31,7 @@
 
 pub mod config;
 pub mod diag;
+pub mod jsint;
 pub mod octets;
 pub mod time;
 
@@ -42,6 +44,7 @@ pub mod hpack;
 pub mod net;
 pub mod protobuf;
 pub mod tap;
+pub mod tls;
 
 // The whole pipeline, and what is built on its events.
 pub mod diff;

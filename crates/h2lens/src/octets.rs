@@ -261,7 +261,8 @@ pub fn from_hex(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-fn hex_value(d: u8) -> Option<u8> {
+/// The value of one hex digit (either case).
+pub fn hex_value(d: u8) -> Option<u8> {
     match d {
         b'0'..=b'9' => Some(d - b'0'),
         b'a'..=b'f' => Some(d - b'a' + 10),

@@ -35,7 +35,7 @@ fn assert_accounted(conn: &Connection) {
         let skipped: u64 = s.skipped.values().sum();
         assert_eq!(
             s.bytes,
-            s.frame_bytes + s.preface_bytes + s.http1_bytes + skipped,
+            s.frame_bytes + s.preface_bytes + s.http1_bytes + skipped + s.tls_bytes,
             "{s:?}"
         );
     }

@@ -11,9 +11,18 @@ fn fixtures() -> PathBuf {
 }
 
 fn decode(bytes: &[u8], chunks: &mut dyn FnMut() -> usize) -> Vec<String> {
+    decode_with(bytes, None, chunks)
+}
+
+fn decode_with(
+    bytes: &[u8],
+    keylog: Option<Vec<u8>>,
+    chunks: &mut dyn FnMut() -> usize,
+) -> Vec<String> {
     let mut inspector = Inspector::new(Options {
         grpc: true,
         decode_raw: true,
+        keylog,
         ..Options::default()
     });
     let mut rest = bytes;
@@ -82,5 +91,31 @@ fn every_fixture_is_chunk_invariant() {
                 path.display()
             );
         }
+    }
+}
+
+/// TLS decrypted with a key log (given, or in the pcapng's Decryption
+/// Secrets Block) gives the same events however the capture is chunked.
+#[test]
+fn decrypted_tls_is_chunk_invariant() {
+    let keys = std::fs::read(fixtures().join("corpus/h2_tls_curl.keys.log")).unwrap();
+    let more_keys = std::fs::read(fixtures().join("extra/h2_tls_more.keys.log")).unwrap();
+    let cases = [
+        ("corpus/h2_tls_curl.pcap", Some(keys), 10),
+        ("net/h2_tls_curl_dsb.pcapng", None, 10),
+        ("extra/h2_tls_more.pcap", Some(more_keys), 12),
+    ];
+    for (i, (file, keylog, want_blocks)) in cases.into_iter().enumerate() {
+        let bytes = std::fs::read(fixtures().join(file)).unwrap();
+        let whole = decode_with(&bytes, keylog.clone(), &mut || usize::MAX);
+        let blocks = whole
+            .iter()
+            .filter(|e| e.contains(r#""event":"header_block""#))
+            .count();
+        assert_eq!(blocks, want_blocks, "{file}: decrypted header blocks");
+        let random = decode_with(&bytes, keylog.clone(), &mut random_sizes(77 + i as u64));
+        assert!(whole == random, "{file}: random chunks differ");
+        let bytewise = decode_with(&bytes, keylog, &mut || 1);
+        assert!(whole == bytewise, "{file}: 1-byte chunks differ");
     }
 }

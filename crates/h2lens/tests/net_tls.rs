@@ -88,9 +88,12 @@ fn hellos_match_tshark() {
                     assert_eq!(json!(versions), w["supported_versions"]);
                     assert_eq!(json!(ch.legacy_version.0), w["legacy_version"]);
                     assert_eq!(json!(ch.cipher_suites), w["cipher_suites"]);
+                    // The random keys the key log.
+                    assert_eq!(json!(ch.random), w["random"]);
                 }
                 TlsEvent::ServerHello(sh) => {
                     assert_eq!(json!(sh.cipher_suite), w["cipher_suite"]);
+                    assert_eq!(json!(sh.random), w["random"]);
                     assert_eq!(json!(sh.legacy_version.0), w["legacy_version"]);
                     let versions = w["supported_versions"].as_array().unwrap();
                     let selected = versions.first().unwrap_or(&w["legacy_version"]);

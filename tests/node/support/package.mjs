@@ -3,10 +3,11 @@
 // temp dir. Tests then run code from inside that project.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const pkgDir = join(repoRoot, 'npm', 'h2lens');
@@ -57,10 +58,38 @@ export function installPackedPackage(prefix = 'h2lens-npm-') {
 export function runModule(dir, source) {
   const file = join(dir, `probe-${process.pid}-${Date.now()}.mjs`);
   writeFileSync(file, source);
-  const out = spawnSync(process.execPath, [file], { cwd: dir, encoding: 'utf8' });
+  const out = spawnSync(process.execPath, [file], { cwd: dir, encoding: 'utf8', maxBuffer: 256 << 20 });
   if (out.status !== 0) {
     throw new Error(`node ${file} exited with ${out.status}:\n${out.stderr}`);
   }
   const lines = out.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]);
+}
+
+/**
+ * Imports the package installed in `dir` by name, resolved the way Node
+ * resolves `import 'h2lens'` there (the `exports` map, `node` condition).
+ */
+export async function importInstalled(dir) {
+  const require = createRequire(join(dir, 'package.json'));
+  return import(pathToFileURL(require.resolve('h2lens')).href);
+}
+
+export const fixturesDir = join(repoRoot, 'tests', 'fixtures');
+
+/**
+ * Every decodable input under tests/fixtures (captures, tap streams), as
+ * paths relative to tests/fixtures; oracle and documentation files are left
+ * out.
+ */
+export function fixtureInputs() {
+  const out = [];
+  for (const area of ['corpus', 'extra', 'net', 'tap']) {
+    for (const name of readdirSync(join(fixturesDir, area)).sort()) {
+      if (/\.(pcap|pcapng|pb)$/.test(name) || /^(envoy|linkerd)_.*\.(json|jsonl)$/.test(name)) {
+        out.push(`${area}/${name}`);
+      }
+    }
+  }
+  return out;
 }

@@ -57,7 +57,7 @@ pub fn run(args: GrpcArgs) -> Result<ExitCode, String> {
             }
             Some(_) => Ok(()),
             None if args.json => {
-                serde_json::to_writer(&mut out, &event).map_err(io::Error::other)?;
+                serde_json::to_writer(&mut out, &event).map_err(super::input::json_error)?;
                 out.write_all(b"\n")
             }
             None => write_call_line(&mut out, n, event.conn, call),

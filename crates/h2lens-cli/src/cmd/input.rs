@@ -5,7 +5,37 @@ use std::io::{self, IsTerminal, Read};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use h2lens::inspect::{Event, InputFormat, Inspector, Options};
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use h2lens::inspect::{Event, EventKind, InputFormat, Inspector, Options};
+use h2lens::{Layer, Severity};
+
+/// The worst input problem seen: 0 none, 1 a damaged input (truncated or
+/// malformed capture), 2 an input h2lens does not recognise. `main` turns
+/// it into the exit status.
+pub static INPUT_STATUS: AtomicU8 = AtomicU8::new(0);
+
+/// Reports a problem with the input file itself on stderr, naming the file
+/// and offset, and remembers it for the exit status.
+fn note_input_problem(name: &str, event: &Event) {
+    let EventKind::Notice(notice) = &event.kind else {
+        return;
+    };
+    let d = &notice.diagnostic;
+    let status = if d.code == "input.unknown_format" {
+        2
+    } else if d.severity == Severity::Error && d.layer == Layer::Capture {
+        1
+    } else {
+        return;
+    };
+    let at = d
+        .offset
+        .map(|o| format!(" (at byte {o})"))
+        .unwrap_or_default();
+    eprintln!("h2lens: {name}: {}{at}", d.message);
+    INPUT_STATUS.fetch_max(status, Ordering::Relaxed);
+}
 
 /// Where the input comes from.
 #[derive(Args, Debug, Clone)]
@@ -19,6 +49,11 @@ pub struct InputArgs {
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// TLS key log (NSS format, as written by SSLKEYLOGFILE) to decrypt
+    /// TLS connections with. Decryption Secrets Blocks in a pcapng are
+    /// used without it.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy)]
@@ -47,7 +82,8 @@ impl FormatArg {
 }
 
 impl InputArgs {
-    /// Decoding options for this input (format forced if asked).
+    /// Decoding options for this input (format forced if asked). The key
+    /// log file is read by [`for_each_event`].
     pub fn options(&self) -> Options {
         Options {
             format: self.format.map(FormatArg::format),
@@ -71,8 +107,23 @@ impl std::fmt::Display for InputError {
 pub fn for_each_event(
     input: &InputArgs,
     options: Options,
-    mut sink: impl FnMut(Event) -> io::Result<()>,
+    sink: impl FnMut(Event) -> io::Result<()>,
 ) -> Result<(), InputError> {
+    run_inspector(input, options, sink).map(|_| ())
+}
+
+/// Like [`for_each_event`], and hands back the finished inspector (for
+/// what it collected: exchanges, HAR).
+pub fn run_inspector(
+    input: &InputArgs,
+    mut options: Options,
+    mut sink: impl FnMut(Event) -> io::Result<()>,
+) -> Result<Inspector, InputError> {
+    if let (Some(path), None) = (&input.keylog, &options.keylog) {
+        let text = std::fs::read(path)
+            .map_err(|e| InputError(format!("cannot read key log {}: {e}", path.display())))?;
+        options.keylog = Some(text);
+    }
     let name = input.file.display().to_string();
     let (mut reader, size): (Box<dyn Read>, Option<u64>) = if name == "-" {
         (Box::new(io::stdin().lock()), None)
@@ -102,8 +153,8 @@ pub fn for_each_event(
         inspector.push(buf.get(..n).unwrap_or(&[]));
         inspector.drain(&mut events);
         for event in events.drain(..) {
-            if deliver(&mut sink, event)? {
-                return Ok(());
+            if deliver(&name, &mut sink, event)? {
+                return Ok(inspector);
             }
         }
         if let Some(p) = &progress {
@@ -116,18 +167,20 @@ pub fn for_each_event(
         p.finish_and_clear();
     }
     for event in events.drain(..) {
-        if deliver(&mut sink, event)? {
-            return Ok(());
+        if deliver(&name, &mut sink, event)? {
+            break;
         }
     }
-    Ok(())
+    Ok(inspector)
 }
 
 /// Runs the sink; `Ok(true)` means stop (the reader went away).
 fn deliver(
+    name: &str,
     sink: &mut impl FnMut(Event) -> io::Result<()>,
     event: Event,
 ) -> Result<bool, InputError> {
+    note_input_problem(name, &event);
     match sink(event) {
         Ok(()) => Ok(false),
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(true),
@@ -149,4 +202,13 @@ fn make_progress(size: Option<u64>, disabled: bool) -> Option<indicatif::Progres
         bar.set_style(style);
     }
     Some(bar)
+}
+
+/// A serde_json write error as an I/O error that keeps its kind (so a
+/// closed pipe is recognised as one).
+pub fn json_error(e: serde_json::Error) -> io::Error {
+    match e.io_error_kind() {
+        Some(kind) => io::Error::from(kind),
+        None => io::Error::other(e),
+    }
 }

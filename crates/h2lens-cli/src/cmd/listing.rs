@@ -161,7 +161,7 @@ pub fn run_summary(args: ListArgs) -> Result<ExitCode, String> {
     };
     let result = if args.json {
         serde_json::to_writer(&mut out, &summary)
-            .map_err(io::Error::other)
+            .map_err(super::input::json_error)
             .and_then(|()| writeln!(out))
     } else {
         write_summary(&mut out, &summary, &connections)
@@ -181,13 +181,13 @@ fn severity(s: h2lens::Severity) -> &'static str {
 
 fn write_json(out: &mut Out, event: &Event, grouped: Option<serde_json::Value>) -> io::Result<()> {
     match grouped {
-        None => serde_json::to_writer(&mut *out, event).map_err(io::Error::other)?,
+        None => serde_json::to_writer(&mut *out, event).map_err(super::input::json_error)?,
         Some(grouped) => {
-            let mut value = serde_json::to_value(event).map_err(io::Error::other)?;
+            let mut value = serde_json::to_value(event).map_err(super::input::json_error)?;
             if let Some(obj) = value.as_object_mut() {
                 obj.insert("grouped".into(), grouped);
             }
-            serde_json::to_writer(&mut *out, &value).map_err(io::Error::other)?;
+            serde_json::to_writer(&mut *out, &value).map_err(super::input::json_error)?;
         }
     }
     out.write_all(b"\n")
@@ -262,16 +262,27 @@ fn write_block(
         String::new()
     };
     let packets: Vec<String> = block.packets.iter().map(|p| p.to_string()).collect();
+    let kind = match block.kind {
+        h2lens::conn::BlockKind::Headers => "HEADERS",
+        h2lens::conn::BlockKind::PushPromise => "PUSH_PROMISE",
+    };
+    let flags = if flags.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", flags.join(" "))
+    };
+    let frames = if packets.len() > 1 {
+        format!(" (frames in packets {})", packets.join(","))
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "#{} conn {conn} {} stream {} {:?}{promised}{cont} {} [{}] (frames in packets {})",
+        "#{} conn {conn} {} stream {} {kind}{promised}{cont} {}{flags}{frames}",
         block.packet,
         block.dir.arrow(),
         block.stream_id,
-        block.kind,
-        format!("{:?}", block.role).to_lowercase(),
-        flags.join(" "),
-        packets.join(",")
+        role_name(block.role),
     )?;
     if let Some(note) = table_note(&block.hpack.table_state) {
         writeln!(out, "  ! {note}")?;
@@ -285,12 +296,13 @@ fn write_block(
         for (first, values) in group(&block.hpack.fields) {
             let shown: Vec<String> = values
                 .iter()
-                .map(|f| format!("{:?}", f.value.display()))
+                .map(|f| format!("\"{}\"", terminal_text(f.value.as_bytes())))
                 .collect();
+            let name = terminal_text(first.name.as_bytes());
             if values.len() == 1 {
-                writeln!(out, "  {}: {}", first.name.display(), shown.join(""))?;
+                writeln!(out, "  {name}: {}", shown.join(""))?;
             } else {
-                writeln!(out, "  {}: [{}]", first.name.display(), shown.join(", "))?;
+                writeln!(out, "  {name}: [{}]", shown.join(", "))?;
             }
         }
     } else {
@@ -300,14 +312,19 @@ fn write_block(
                 let value = if f.value.is_empty() {
                     String::new()
                 } else {
-                    format!(" = {}", f.value.display())
+                    format!(" = {}", terminal_text(f.value.as_bytes()))
                 };
                 writeln!(
                     out,
                     "  <unknown entry {index}, inserted before decoding could follow>{value}"
                 )?;
             } else {
-                write!(out, "  {}: {}", f.name.display(), f.value.display())?;
+                write!(
+                    out,
+                    "  {}: {}",
+                    terminal_text(f.name.as_bytes()),
+                    terminal_text(f.value.as_bytes())
+                )?;
                 if explain {
                     write!(out, "    [{}]", explain_field(f))?;
                 }
@@ -319,6 +336,44 @@ fn write_block(
         writeln!(out, "  ! HPACK error: {err}")?;
     }
     Ok(())
+}
+
+fn role_name(role: h2lens::conn::BlockRole) -> &'static str {
+    use h2lens::conn::BlockRole;
+    match role {
+        BlockRole::Request => "request",
+        BlockRole::Informational => "informational response",
+        BlockRole::Response => "response",
+        BlockRole::RequestTrailers => "request trailers",
+        BlockRole::ResponseTrailers => "response trailers",
+        BlockRole::PushRequest => "pushed request",
+        BlockRole::Unknown => "(role unknown)",
+    }
+}
+
+/// Bytes for a terminal: UTF-8 text as is, control characters and
+/// invalid bytes as `\xNN` (a backslash as `\\`), so header values can
+/// neither garble the screen nor hide bytes.
+pub fn terminal_text(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                c if c.is_control() => {
+                    let mut buf = [0u8; 4];
+                    for b in c.encode_utf8(&mut buf).bytes() {
+                        out.push_str(&format!("\\x{b:02x}"));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
 }
 
 /// Representation, Huffman and index facts for one field.
@@ -486,6 +541,13 @@ fn write_summary(out: &mut Out, s: &Summary, conns: &[ConnRow]) -> io::Result<()
         "stream bytes: {} decoded of {}; lost in gaps: {}",
         b.decoded, b.stream_bytes, b.lost
     )?;
+    if b.tls > 0 {
+        writeln!(
+            out,
+            "  TLS layer {} bytes: record headers, encryption overhead, handshake (decrypted with a key log)",
+            b.tls
+        )?;
+    }
     for (reason, n) in &b.skipped {
         writeln!(out, "  skipped {n} bytes: {reason}")?;
     }

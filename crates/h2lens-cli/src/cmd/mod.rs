@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
+pub mod diff;
 pub mod filter;
 pub mod grpc;
+pub mod har;
 pub mod hpack;
 pub mod input;
 pub mod listing;

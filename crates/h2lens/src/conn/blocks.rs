@@ -112,23 +112,18 @@ impl Core {
         } else {
             let decoder = &mut self.hpack[dir];
             let state = decoder.state().clone();
-            // Its bytes were not decoded: the table is now partly unknown.
+            // Its bytes were not decoded (the frames carrying them were,
+            // and the limit diagnostic says why): the table is now partly
+            // unknown.
             decoder.mark_gap();
-            {
-                let span = match (block.fragments.first(), block.fragments.last()) {
-                    (Some(a), Some(b)) => Span::new(a.start, b.end),
-                    _ => Span::default(),
-                };
-                self.skip(dir, span, SkipReason::HeaderBlockOverLimit, origin);
-                HeaderBlock {
-                    block: 0,
-                    fields: Vec::new(),
-                    table_events: Vec::new(),
-                    error: None,
-                    diagnostics: Vec::new(),
-                    table_state: state,
-                    table: Default::default(),
-                }
+            HeaderBlock {
+                block: 0,
+                fields: Vec::new(),
+                table_events: Vec::new(),
+                error: None,
+                diagnostics: Vec::new(),
+                table_state: state,
+                table: Default::default(),
             }
         };
         if !self.cfg.output.table_events {

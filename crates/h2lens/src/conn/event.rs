@@ -8,6 +8,7 @@ use crate::frame::{ErrorCode, Frame, FrameHeader, PrioritySpec, Setting};
 use crate::hpack::HeaderBlock;
 use crate::octets::{HexBytes, Octets};
 use crate::time::{Direction, Timestamp};
+use crate::tls::CipherSuite;
 
 /// Where in the input something was: the direction, the packet (1-based
 /// as tshark counts; 0 when the input had no packets) and its time.
@@ -45,19 +46,30 @@ pub enum Protocol {
     H2Midstream,
     /// Plain HTTP/1.x: classified and skipped.
     Http1,
-    /// TLS: the application data cannot be read without a key log.
+    /// TLS. Without a key log (or its entry for this connection) the
+    /// application data cannot be read; with one, `decrypted` is set and
+    /// `inner` says what the decrypted stream carries.
     Tls {
         #[serde(skip_serializing_if = "Option::is_none")]
         sni: Option<Octets>,
         /// Protocols the client offered (ALPN).
         #[serde(skip_serializing_if = "Vec::is_empty")]
         alpn: Vec<Octets>,
-        /// The protocol the server chose, when visible (TLS 1.2; TLS 1.3
-        /// encrypts it).
+        /// The protocol the server chose, when visible (TLS 1.2, or TLS
+        /// 1.3 decrypted: it is in EncryptedExtensions).
         #[serde(skip_serializing_if = "Option::is_none")]
         selected_alpn: Option<Octets>,
         #[serde(skip_serializing_if = "Option::is_none")]
         version: Option<String>,
+        /// The cipher suite the server chose.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cipher_suite: Option<CipherSuite>,
+        /// Records were decrypted with a key log.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        decrypted: bool,
+        /// What the decrypted application data is.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        inner: Option<Box<Protocol>>,
     },
     /// Something else.
     Unknown,
@@ -65,10 +77,13 @@ pub enum Protocol {
 
 impl Protocol {
     pub fn is_http2(&self) -> bool {
-        matches!(
-            self,
-            Protocol::H2PriorKnowledge | Protocol::H2cUpgrade | Protocol::H2Midstream
-        )
+        match self {
+            Protocol::H2PriorKnowledge | Protocol::H2cUpgrade | Protocol::H2Midstream => true,
+            Protocol::Tls {
+                inner: Some(inner), ..
+            } => inner.is_http2(),
+            _ => false,
+        }
     }
 
     pub fn describe(&self) -> String {
@@ -82,8 +97,19 @@ impl Protocol {
                 alpn,
                 selected_alpn,
                 version,
+                decrypted,
+                inner,
+                ..
             } => {
                 let mut s = version.clone().unwrap_or_else(|| "TLS".into());
+                if *decrypted {
+                    s = match inner.as_deref() {
+                        Some(p) if p.is_http2() => format!("HTTP/2 over {s} (decrypted)"),
+                        Some(Protocol::Http1) => format!("HTTP/1.x over {s} (decrypted)"),
+                        Some(other) => format!("{} over {s} (decrypted)", other.describe()),
+                        None => format!("{s} (decrypted)"),
+                    };
+                }
                 match selected_alpn {
                     Some(chosen) => s.push_str(&format!(", ALPN {}", chosen.display())),
                     None if !alpn.is_empty() => {
@@ -95,7 +121,9 @@ impl Protocol {
                 if let Some(sni) = sni {
                     s.push_str(&format!(", SNI {}", sni.display()));
                 }
-                s.push_str(", needs a key log");
+                if !*decrypted {
+                    s.push_str(", needs a key log");
+                }
                 s
             }
             Protocol::Unknown => "unknown".into(),
@@ -124,7 +152,9 @@ pub struct FrameEvent {
     /// diagnostic that follows) or was too large to keep.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub frame: Option<Frame>,
-    /// The whole frame (header and payload) in the direction's byte stream.
+    /// The whole frame (header and payload) in the direction's byte stream
+    /// (for TLS decrypted with a key log: the stream of decrypted
+    /// application data).
     pub span: Span,
     /// The packet in which the frame's last byte arrived (where tshark
     /// shows the frame).
@@ -324,6 +354,7 @@ pub struct Exchange {
 pub struct PingRtt {
     /// Who sent the PING.
     pub dir: Direction,
+    #[serde(serialize_with = "crate::jsint::i64")]
     pub rtt_nanos: i64,
     pub ping_packet: u64,
     #[serde(flatten)]
@@ -342,7 +373,10 @@ pub struct Stalled {
     pub origin: Origin,
 }
 
-/// Bytes that were not decoded, and why.
+/// Bytes that were not decoded, and why. Spans are in the direction's
+/// byte stream; in a TLS direction that is decrypted, the TLS reasons
+/// (`tls`, `tls_not_decrypted`) count TCP stream bytes and the others
+/// count bytes of the decrypted stream (where frame spans also lie).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Skipped {
     pub dir: Direction,
@@ -362,16 +396,16 @@ pub enum SkipReason {
     TruncatedFrame,
     /// A frame payload over the buffering limit.
     FrameTooLarge,
-    /// A header block cut by a limit.
-    HeaderBlockOverLimit,
     /// HTTP/1.x bytes (body or a non-upgraded connection).
     Http1,
-    /// TLS records (no key log).
+    /// TLS records (no key log, or no entry for this connection).
     Tls,
+    /// TLS records that could not be decrypted although the key log has
+    /// the connection (see the diagnostics: missing secret, unsupported
+    /// suite, failed authentication, lost bytes).
+    TlsNotDecrypted,
     /// Not a protocol h2lens knows.
     UnknownProtocol,
-    /// After a fatal condition in this direction.
-    AfterFatal,
 }
 
 impl SkipReason {
@@ -380,11 +414,10 @@ impl SkipReason {
             SkipReason::BeforeFrameBoundary => "before the first recognisable frame",
             SkipReason::TruncatedFrame => "frame cut by a gap",
             SkipReason::FrameTooLarge => "frame over the buffering limit",
-            SkipReason::HeaderBlockOverLimit => "header block over a limit",
             SkipReason::Http1 => "HTTP/1.x",
             SkipReason::Tls => "TLS without a key log",
+            SkipReason::TlsNotDecrypted => "TLS records not decrypted",
             SkipReason::UnknownProtocol => "unknown protocol",
-            SkipReason::AfterFatal => "after an unrecoverable error",
         }
     }
 }

@@ -5,8 +5,11 @@
 //! the packet they came in; pull [`ConnEvent`]s. The decoder recognises the
 //! client preface (§3.4), the HTTP/1.1 `Upgrade: h2c` hand-off (RFC 7540
 //! §3.2), and — for connections already open when the capture began or
-//! after lost bytes — a plausible frame boundary. It never panics: every
-//! rule a peer breaks becomes a diagnostic and decoding goes on.
+//! after lost bytes — a plausible frame boundary. TLS connections are
+//! recognised by their hellos; with a key log ([`Connection::set_key_log`])
+//! their records are decrypted (`crate::tls`) and the decrypted stream is
+//! read like any other. It never panics: every rule a peer breaks becomes
+//! a diagnostic and decoding goes on.
 
 mod blocks;
 mod event;
@@ -26,6 +29,7 @@ pub use event::{
 };
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -68,11 +72,26 @@ pub enum ConnStart {
     Midstream,
 }
 
-/// Byte accounting for one direction: every byte is in exactly one bucket.
+/// Byte accounting for one direction: every byte is in exactly one bucket
+/// (`frame_bytes`, `preface_bytes`, `http1_bytes`, `skipped`, `tls_bytes`),
+/// once the connection is finished.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct DirStats {
     /// Bytes pushed (not counting gaps).
     pub bytes: u64,
+    /// TLS decrypted with a key log: record headers, encryption overhead
+    /// (nonces, tags, padding), handshake, alert and change-cipher-spec
+    /// records. The decrypted application data is counted in the other
+    /// buckets.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tls_bytes: u64,
+    /// TLS records read (decrypted connections).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tls_records: u64,
+    /// Application data decrypted (not a bucket: these bytes are in
+    /// `frame_bytes`, `preface_bytes`, `http1_bytes` or `skipped`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub decrypted_bytes: u64,
     /// Bytes of complete frames (headers and payloads).
     pub frame_bytes: u64,
     pub frames: u64,
@@ -83,6 +102,10 @@ pub struct DirStats {
     /// Bytes lost (TCP gaps), never pushed.
     pub lost: u64,
     pub header_blocks: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Totals for the connection.
@@ -108,8 +131,9 @@ enum Mode {
     Frames,
     /// Looking for a frame boundary.
     Resync(UnknownCause),
-    /// TLS records: the hellos are inspected (SNI, ALPN), the rest is
-    /// skipped (no key log).
+    /// A TLS handshake record was seen: the direction is handed to the TLS
+    /// layer (`DirInput::tls`), and this mode becomes the mode of the
+    /// decrypted stream (starting at `Start`).
     Tls,
     /// Everything else in this direction is skipped.
     Skip(SkipReason),
@@ -145,9 +169,20 @@ struct DirInput {
     offset: u64,
     frame_index: u64,
     block: Option<PendingBlock>,
-    /// TLS hello inspection, in TLS mode.
-    tls: Option<crate::net::tls::HelloInspector>,
+    /// In a TLS direction: the TCP side (hello inspection, packet marks);
+    /// everything else here then reads the decrypted stream.
+    tls: Option<TlsDir>,
     stats: DirStats,
+}
+
+/// The TCP side of a TLS direction.
+#[derive(Debug)]
+struct TlsDir {
+    hello: crate::net::tls::HelloInspector,
+    /// TCP stream offset of the next byte.
+    offset: u64,
+    /// Which packet each TCP byte came in.
+    marks: Marks,
 }
 
 impl DirInput {
@@ -207,8 +242,15 @@ struct Core {
     pings: PerDir<VecDeque<([u8; 8], Origin)>>,
     /// An h2c upgrade request waiting for its 101.
     upgrade: Option<UpgradeRequest>,
+    /// Secrets to decrypt TLS with.
+    key_log: Option<Arc<crate::tls::KeyLog>>,
+    /// Decryption of this connection's TLS (both directions), when there
+    /// is a key log.
+    tls: Option<Box<crate::tls::Session>>,
     next_block_id: u64,
     events: VecDeque<ConnEvent>,
+    /// A run of skipped bytes not yet emitted (see `flush_skip`).
+    pending_skip: Option<Skipped>,
     exchanges: u64,
     diagnostics: u64,
     streams_seen: u64,
@@ -256,14 +298,26 @@ impl Connection {
                 goaway: PerDir::default(),
                 pings: PerDir::default(),
                 upgrade: None,
+                key_log: None,
+                tls: None,
                 next_block_id: 0,
                 events: VecDeque::new(),
+                pending_skip: None,
                 exchanges: 0,
                 diagnostics: 0,
                 streams_seen: 0,
                 finished: false,
             },
         }
+    }
+
+    /// Secrets to decrypt TLS with (an NSS key log). Takes effect for TLS
+    /// whose ClientHello comes after this call; call it before pushing.
+    pub fn set_key_log(&mut self, key_log: Arc<crate::tls::KeyLog>) {
+        if let Some(session) = self.core.tls.as_mut() {
+            session.set_key_log(key_log.clone());
+        }
+        self.core.key_log = Some(key_log);
     }
 
     /// Decodes bytes that `dir`'s sender sent, which arrived in the packet
@@ -273,10 +327,23 @@ impl Connection {
             return;
         }
         let input = &mut self.core.inputs[dir];
+        input.stats.bytes = input.stats.bytes.saturating_add(bytes.len() as u64);
+        if let Some(tls) = input.tls.as_mut() {
+            tls.marks.push(tls.offset, origin);
+            self.push_tls(dir, bytes);
+        } else {
+            self.push_plain(dir, bytes, origin);
+        }
+        self.release_marks(dir);
+    }
+
+    /// Decodes bytes of the stream HTTP/2 is read from (the TCP stream,
+    /// or the decrypted TLS stream).
+    fn push_plain(&mut self, dir: Direction, bytes: &[u8], origin: Origin) {
+        let input = &mut self.core.inputs[dir];
         input.marks.push(input.offset, origin);
         let start = input.offset;
         input.offset = input.offset.saturating_add(bytes.len() as u64);
-        input.stats.bytes = input.stats.bytes.saturating_add(bytes.len() as u64);
         match input.mode {
             Mode::Frames => {
                 self.readers[dir].push(bytes);
@@ -291,7 +358,6 @@ impl Connection {
                 self.advance(dir, false);
             }
         }
-        self.release_marks(dir);
     }
 
     /// `len` bytes of `dir` were lost (a TCP gap): what was being read is
@@ -300,6 +366,9 @@ impl Connection {
     pub fn gap(&mut self, dir: Direction, len: u64, origin: Origin) {
         if self.core.finished || len == 0 {
             return;
+        }
+        if self.core.inputs[dir].tls.is_some() {
+            return self.gap_tls(dir, len, origin);
         }
         self.flush_partial(dir, SkipReason::TruncatedFrame, "a TCP gap");
         let core = &mut self.core;
@@ -339,10 +408,7 @@ impl Connection {
             if matches!(self.core.inputs[dir].mode, Mode::Resync(_)) {
                 self.advance(dir, true);
             }
-            if let Some(tls) = self.core.inputs[dir].tls.as_mut() {
-                tls.finish();
-                self.core.poll_tls(dir);
-            }
+            self.finish_tls(dir);
             self.flush_partial(dir, SkipReason::TruncatedFrame, "the end of the capture");
             let core = &mut self.core;
             let input = &mut core.inputs[dir];
@@ -363,6 +429,7 @@ impl Connection {
             }
         }
         self.core.close_all_streams();
+        self.core.flush_skip();
         self.core.finished = true;
     }
 
@@ -407,7 +474,11 @@ impl Connection {
 
     /// Forgets packet marks for bytes no longer needed.
     fn release_marks(&mut self, dir: Direction) {
+        let held = self.core.tls.as_ref().map(|s| s.held_from(dir));
         let input = &mut self.core.inputs[dir];
+        if let Some(tls) = input.tls.as_mut() {
+            tls.marks.release_before(held.unwrap_or(tls.offset));
+        }
         let mut keep_from = self.readers[dir].offset().min(input.queue.offset());
         if let Some(first) = input.block.as_ref().and_then(|b| b.fragments.first()) {
             keep_from = keep_from.min(first.start);
@@ -475,7 +546,17 @@ impl Connection {
 
 impl Core {
     fn emit(&mut self, event: ConnEvent) {
+        self.flush_skip();
         self.events.push_back(event);
+    }
+
+    /// Emits the run of skipped bytes being gathered. Runs are joined
+    /// until another event is emitted, whatever the chunking, so the event
+    /// stream does not depend on how input was pushed or drained.
+    fn flush_skip(&mut self) {
+        if let Some(skipped) = self.pending_skip.take() {
+            self.events.push_back(ConnEvent::Skipped(skipped));
+        }
     }
 
     fn diag(
@@ -518,21 +599,37 @@ impl Core {
         let n = self.inputs[dir].stats.skipped.entry(reason).or_insert(0);
         *n = n.saturating_add(span.len());
         // Consecutive skips for the same reason become one event.
-        if let Some(ConnEvent::Skipped(last)) = self.events.back_mut() {
-            if last.dir == dir && last.reason == reason && last.span.end == span.start {
-                last.span.end = span.end;
+        if let Some(run) = self.pending_skip.as_mut() {
+            if run.dir == dir && run.reason == reason && run.span.end == span.start {
+                run.span.end = span.end;
                 return;
             }
         }
-        self.emit(ConnEvent::Skipped(Skipped {
+        self.flush_skip();
+        self.pending_skip = Some(Skipped {
             dir,
             span,
             reason,
             origin,
-        }));
+        });
     }
 
     fn set_protocol(&mut self, protocol: Protocol, dir: Direction, origin: Origin) {
+        if let Some(Protocol::Tls { inner, .. }) = self.protocol.as_mut() {
+            // What the decrypted stream carries.
+            if inner.is_none() && !matches!(protocol, Protocol::Tls { .. }) {
+                *inner = Some(Box::new(protocol));
+                let protocol = self.protocol.clone();
+                if let Some(protocol) = protocol {
+                    self.emit(ConnEvent::Protocol(ProtocolEvent {
+                        protocol,
+                        dir,
+                        origin,
+                    }));
+                }
+            }
+            return;
+        }
         if self.protocol.is_some() {
             return;
         }

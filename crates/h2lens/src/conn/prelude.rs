@@ -1,9 +1,15 @@
 //! Before frames: the client preface (RFC 9113 §3.4), the HTTP/1.1
 //! `Upgrade: h2c` hand-off (RFC 7540 §3.2), TLS and plain HTTP/1
 //! classification, and the frame-boundary search for mid-connection joins.
+//!
+//! A TLS direction: its TCP bytes go to the hello inspector (`net::tls`)
+//! and, with a key log, to the decryption session (`crate::tls`); the
+//! decrypted application data comes back through `push_plain`, with the
+//! packet that completed its record, and is read like a TCP stream.
 
 use super::*;
-use crate::net::tls::TlsEvent;
+use crate::net::tls::{HelloInspector, TlsEvent};
+use crate::tls::{Session, SessionEvent, Undecrypted};
 
 impl Connection {
     /// Runs the pre-frame modes over queued bytes until they need more.
@@ -26,23 +32,7 @@ impl Connection {
                     return;
                 }
                 Mode::Tls => {
-                    let input = &mut self.core.inputs[dir];
-                    let start = input.queue.offset();
-                    let len = input.queue.len();
-                    if let Some(tls) = input.tls.as_mut() {
-                        if !tls.is_done() {
-                            tls.push(input.queue.available());
-                        }
-                    }
-                    input.queue.consume(len);
-                    let origin = input.marks.at(start);
-                    self.core.skip(
-                        dir,
-                        Span::new(start, start + len as u64),
-                        SkipReason::Tls,
-                        origin,
-                    );
-                    self.core.poll_tls(dir);
+                    self.enter_tls(dir);
                     return;
                 }
                 Mode::Skip(reason) => {
@@ -86,17 +76,16 @@ impl Core {
                 return true;
             }
         }
-        // A TLS handshake record: inspect the hellos, skip the rest.
-        match crate::net::tls::looks_like_tls(bytes) {
-            Some(true) => {
-                input.mode = Mode::Tls;
-                input.tls = Some(crate::net::tls::HelloInspector::new(
-                    self.cfg.tcp.max_tls_hello_bytes,
-                ));
-                return true;
+        // A TLS handshake record (not inside decrypted TLS).
+        if input.tls.is_none() {
+            match crate::net::tls::looks_like_tls(bytes) {
+                Some(true) => {
+                    input.mode = Mode::Tls;
+                    return true;
+                }
+                None if bytes.first() == Some(&0x16) => return false,
+                _ => {}
             }
-            None if bytes.first() == Some(&0x16) => return false,
-            _ => {}
         }
         // The server's preface is a SETTINGS frame (§3.4).
         if dir == Direction::ServerToClient {
@@ -216,16 +205,22 @@ impl Core {
         stream.ended[Direction::ClientToServer] = true;
     }
 
-    /// Takes what the TLS hello inspector of `dir` found.
+    /// Takes what the TLS hello inspector of `dir` found; hands the hellos
+    /// to the decryption session.
     pub(super) fn poll_tls(&mut self, dir: Direction) {
         loop {
-            let input = &mut self.inputs[dir];
-            let origin = input.marks.last();
-            let Some(event) = input.tls.as_mut().and_then(|t| t.next_event()) else {
+            let Some(tls) = self.inputs[dir].tls.as_mut() else {
+                return;
+            };
+            let origin = tls.marks.last();
+            let Some(event) = tls.hello.next_event() else {
                 return;
             };
             match event {
                 TlsEvent::ClientHello(hello) => {
+                    if let Some(session) = self.tls.as_mut() {
+                        session.client_hello(&hello);
+                    }
                     let version = hello
                         .supported_versions
                         .iter()
@@ -233,23 +228,25 @@ impl Core {
                         .filter(|v| !v.is_grease())
                         .max_by_key(|v| v.0)
                         .or(Some(hello.legacy_version))
-                        .map(|v| {
-                            v.name()
-                                .map(str::to_string)
-                                .unwrap_or_else(|| v.to_string())
-                        });
+                        .map(version_name);
                     self.set_protocol(
                         Protocol::Tls {
                             sni: hello.sni,
                             alpn: hello.alpn,
                             selected_alpn: None,
                             version,
+                            cipher_suite: None,
+                            decrypted: false,
+                            inner: None,
                         },
                         dir,
                         origin,
                     );
                 }
                 TlsEvent::ServerHello(hello) => {
+                    if let Some(session) = self.tls.as_mut() {
+                        session.server_hello(&hello);
+                    }
                     if self.protocol.is_none() {
                         self.set_protocol(
                             Protocol::Tls {
@@ -257,6 +254,9 @@ impl Core {
                                 alpn: Vec::new(),
                                 selected_alpn: None,
                                 version: None,
+                                cipher_suite: None,
+                                decrypted: false,
+                                inner: None,
                             },
                             dir,
                             origin,
@@ -265,6 +265,7 @@ impl Core {
                     if let Some(Protocol::Tls {
                         selected_alpn,
                         version,
+                        cipher_suite,
                         ..
                     }) = self.protocol.as_mut()
                     {
@@ -272,12 +273,8 @@ impl Core {
                             *selected_alpn = hello.alpn;
                         }
                         if !hello.hello_retry_request {
-                            let v = hello.selected_version;
-                            *version = Some(
-                                v.name()
-                                    .map(str::to_string)
-                                    .unwrap_or_else(|| v.to_string()),
-                            );
+                            *version = Some(version_name(hello.selected_version));
+                            *cipher_suite = Some(crate::tls::CipherSuite(hello.cipher_suite));
                         }
                     }
                 }
@@ -285,6 +282,15 @@ impl Core {
                 TlsEvent::Alert { .. } | TlsEvent::Done { .. } => {}
             }
         }
+    }
+
+    /// The packet that carried TCP byte `offset` of TLS direction `dir`.
+    fn tcp_origin(&self, dir: Direction, offset: u64) -> Origin {
+        self.inputs[dir]
+            .tls
+            .as_ref()
+            .map(|t| t.marks.at(offset))
+            .unwrap_or_default()
     }
 
     pub(super) fn seek_preface(&mut self, dir: Direction) -> bool {
@@ -364,5 +370,233 @@ impl Core {
             );
         }
         true
+    }
+}
+
+fn version_name(v: crate::net::tls::TlsVersion) -> String {
+    v.name()
+        .map(str::to_string)
+        .unwrap_or_else(|| v.to_string())
+}
+
+impl Connection {
+    /// The direction starts with a TLS handshake record: hand its TCP side
+    /// to the TLS layer, and read what it decrypts from offset 0.
+    fn enter_tls(&mut self, dir: Direction) {
+        let core = &mut self.core;
+        let input = &mut core.inputs[dir];
+        let bytes = input.queue.available().to_vec();
+        input.tls = Some(TlsDir {
+            hello: HelloInspector::new(core.cfg.tcp.max_tls_hello_bytes),
+            offset: input.queue.offset(),
+            marks: std::mem::take(&mut input.marks),
+        });
+        input.queue.reset_to(0);
+        input.offset = 0;
+        input.mode = Mode::Start;
+        if core.tls.is_none() {
+            if let Some(key_log) = &core.key_log {
+                core.tls = Some(Box::new(Session::new(
+                    key_log.clone(),
+                    core.cfg.tcp.max_tls_hello_bytes,
+                )));
+            }
+        }
+        self.push_tls(dir, &bytes);
+    }
+
+    /// TCP bytes of a TLS direction (their packet mark already set).
+    pub(super) fn push_tls(&mut self, dir: Direction, bytes: &[u8]) {
+        let core = &mut self.core;
+        let Some(tls) = core.inputs[dir].tls.as_mut() else {
+            return;
+        };
+        let start = tls.offset;
+        tls.offset = tls.offset.saturating_add(bytes.len() as u64);
+        if !tls.hello.is_done() {
+            tls.hello.push(bytes);
+        }
+        // Hellos first: the session needs them for the records that follow.
+        core.poll_tls(dir);
+        match core.tls.as_mut() {
+            Some(session) => {
+                session.push(dir, bytes);
+                self.drain_tls();
+            }
+            None => {
+                let origin = core.tcp_origin(dir, start);
+                let span = Span::new(start, start + bytes.len() as u64);
+                core.skip(dir, span, SkipReason::Tls, origin);
+            }
+        }
+    }
+
+    /// A gap in a TLS direction: record framing is lost, and so is the
+    /// decrypted stream from there on.
+    pub(super) fn gap_tls(&mut self, dir: Direction, len: u64, origin: Origin) {
+        let Some(tls) = self.core.inputs[dir].tls.as_mut() else {
+            return;
+        };
+        let at = tls.offset;
+        tls.marks.push(at, origin);
+        tls.offset = tls.offset.saturating_add(len);
+        tls.hello.finish();
+        self.core.poll_tls(dir);
+        let input = &mut self.core.inputs[dir];
+        input.stats.lost = input.stats.lost.saturating_add(len);
+        self.core.flow_known = false;
+        self.flush_partial(dir, SkipReason::TruncatedFrame, "a TCP gap");
+        let message = format!(
+            "{len} bytes of {} were lost (TCP gap) in a TLS stream",
+            dir.arrow()
+        );
+        self.core.diag(
+            Some(dir),
+            None,
+            origin,
+            Diagnostic::warning(Layer::Tcp, "tcp.gap", message).at(at),
+        );
+        if let Some(session) = self.core.tls.as_mut() {
+            session.gap(dir, len);
+            self.drain_tls();
+        }
+    }
+
+    /// The end of a TLS direction: hello inspection and records still open.
+    pub(super) fn finish_tls(&mut self, dir: Direction) {
+        let Some(tls) = self.core.inputs[dir].tls.as_mut() else {
+            return;
+        };
+        tls.hello.finish();
+        self.core.poll_tls(dir);
+        if let Some(session) = self.core.tls.as_mut() {
+            session.finish(dir);
+            self.drain_tls();
+        }
+    }
+
+    /// Takes what the decryption session produced: decrypted application
+    /// data into the HTTP/2 path, the rest into events and accounting.
+    fn drain_tls(&mut self) {
+        while let Some(event) = self.core.tls.as_mut().and_then(|s| s.next_event()) {
+            match event {
+                SessionEvent::ApplicationData { dir, record, data } => {
+                    // Decrypted data appears with the packet that completed
+                    // its record (as in Wireshark).
+                    let origin = self.core.tcp_origin(dir, record.end.saturating_sub(1));
+                    self.push_plain(dir, data.as_bytes(), origin);
+                }
+                SessionEvent::Undecrypted { dir, span, reason } => {
+                    let origin = self.core.tcp_origin(dir, span.start);
+                    let reason = match reason {
+                        Undecrypted::NoKeys => SkipReason::Tls,
+                        _ => SkipReason::TlsNotDecrypted,
+                    };
+                    self.core.skip(dir, span, reason, origin);
+                }
+                SessionEvent::Decrypting { .. } => {
+                    if let Some(Protocol::Tls { decrypted, .. }) = self.core.protocol.as_mut() {
+                        *decrypted = true;
+                    }
+                }
+                SessionEvent::Alpn { protocol } => {
+                    if let Some(Protocol::Tls { selected_alpn, .. }) = self.core.protocol.as_mut() {
+                        *selected_alpn = Some(protocol);
+                    }
+                }
+                SessionEvent::Alert {
+                    dir,
+                    level,
+                    description,
+                    encrypted,
+                    offset,
+                } => {
+                    // close_notify (0) is the normal end.
+                    if description != 0 {
+                        let origin = self.core.tcp_origin(dir, offset);
+                        let message = format!(
+                            "{} sent a{} TLS alert: {} ({description}){}",
+                            side_name(dir),
+                            if level == 2 { " fatal" } else { "" },
+                            alert_name(description),
+                            if encrypted { "" } else { ", in the clear" }
+                        );
+                        let d = if level == 2 {
+                            Diagnostic::error(Layer::Tls, "tls.alert", message)
+                        } else {
+                            Diagnostic::warning(Layer::Tls, "tls.alert", message)
+                        };
+                        self.core
+                            .diag(Some(dir), None, origin, d.at(offset).rfc("RFC 8446 §6"));
+                    }
+                }
+                SessionEvent::KeyUpdate { dir, offset } => {
+                    let origin = self.core.tcp_origin(dir, offset);
+                    self.core.diag(
+                        Some(dir),
+                        None,
+                        origin,
+                        Diagnostic::info(
+                            Layer::Tls,
+                            "tls.key_update",
+                            format!(
+                                "{} updated its TLS traffic keys (KeyUpdate)",
+                                side_name(dir)
+                            ),
+                        )
+                        .at(offset)
+                        .rfc("RFC 8446 §4.6.3"),
+                    );
+                }
+                SessionEvent::Diagnostic { dir, diagnostic } => {
+                    let origin = self.core.tcp_origin(dir, diagnostic.offset.unwrap_or(0));
+                    self.core.diag(Some(dir), None, origin, diagnostic);
+                }
+            }
+        }
+        if let Some(session) = self.core.tls.as_ref() {
+            for dir in [Direction::ClientToServer, Direction::ServerToClient] {
+                let tls = session.stats(dir);
+                let stats = &mut self.core.inputs[dir].stats;
+                stats.tls_bytes = tls.overhead_bytes;
+                stats.tls_records = tls.records;
+                stats.decrypted_bytes = tls.plaintext_bytes;
+            }
+        }
+    }
+}
+
+/// Alert descriptions (RFC 8446 §6, RFC 5246 §7.2).
+fn alert_name(description: u8) -> &'static str {
+    match description {
+        0 => "close_notify",
+        10 => "unexpected_message",
+        20 => "bad_record_mac",
+        22 => "record_overflow",
+        40 => "handshake_failure",
+        42 => "bad_certificate",
+        43 => "unsupported_certificate",
+        44 => "certificate_revoked",
+        45 => "certificate_expired",
+        46 => "certificate_unknown",
+        47 => "illegal_parameter",
+        48 => "unknown_ca",
+        49 => "access_denied",
+        50 => "decode_error",
+        51 => "decrypt_error",
+        70 => "protocol_version",
+        71 => "insufficient_security",
+        80 => "internal_error",
+        86 => "inappropriate_fallback",
+        90 => "user_canceled",
+        100 => "no_renegotiation",
+        109 => "missing_extension",
+        110 => "unsupported_extension",
+        112 => "unrecognized_name",
+        113 => "bad_certificate_status_response",
+        115 => "unknown_psk_identity",
+        116 => "certificate_required",
+        120 => "no_application_protocol",
+        _ => "unknown alert",
     }
 }

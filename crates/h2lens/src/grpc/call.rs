@@ -132,7 +132,9 @@ pub struct ResetSummary {
 /// `grpc-timeout` against the call's real duration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct DeadlineCheck {
+    #[serde(serialize_with = "crate::jsint::u64")]
     pub timeout_ns: u64,
+    #[serde(serialize_with = "crate::jsint::i64")]
     pub elapsed_ns: i64,
     /// The call ran longer than its timeout.
     pub exceeded: bool,
@@ -189,7 +191,10 @@ pub struct GrpcCall {
     pub reset: Option<ResetSummary>,
     /// The client cancelled (RST_STREAM CANCEL from the client).
     pub cancelled_by_client: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::jsint::opt_i64"
+    )]
     pub duration_ns: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deadline: Option<DeadlineCheck>,

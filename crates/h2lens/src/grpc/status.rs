@@ -137,8 +137,8 @@ pub fn decode_grpc_message(raw: &[u8]) -> GrpcMessageText {
     let mut i = 0usize;
     while let Some(&b) = raw.get(i) {
         if b == b'%' {
-            let hi = raw.get(i + 1).and_then(|&d| hex_digit(d));
-            let lo = raw.get(i + 2).and_then(|&d| hex_digit(d));
+            let hi = raw.get(i + 1).and_then(|&d| crate::octets::hex_value(d));
+            let lo = raw.get(i + 2).and_then(|&d| crate::octets::hex_value(d));
             if let (Some(hi), Some(lo)) = (hi, lo) {
                 decoded.push((hi << 4) | lo);
                 i += 3;
@@ -183,15 +183,6 @@ pub fn decode_grpc_message(raw: &[u8]) -> GrpcMessageText {
         decoded: Octets(decoded),
         display,
         diagnostics,
-    }
-}
-
-fn hex_digit(d: u8) -> Option<u8> {
-    match d {
-        b'0'..=b'9' => Some(d - b'0'),
-        b'a'..=b'f' => Some(d - b'a' + 10),
-        b'A'..=b'F' => Some(d - b'A' + 10),
-        _ => None,
     }
 }
 

@@ -48,6 +48,7 @@ pub struct GrpcTimeout {
     pub unit: TimeoutUnit,
     /// The timeout in nanoseconds. 99999999H is 3.6e20 ns, beyond `u64`:
     /// such values saturate at `u64::MAX` (about 584 years).
+    #[serde(serialize_with = "crate::jsint::u64")]
     pub nanos: u64,
 }
 

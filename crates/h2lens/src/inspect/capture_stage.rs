@@ -2,13 +2,15 @@
 //! decoder per TCP connection.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use crate::capture::{CaptureEvent, Reader};
+use crate::capture::{CaptureEvent, Reader, SecretsType};
 use crate::config::Config;
 use crate::conn::{ConnStart, Connection, Origin, PREFACE};
 use crate::diag::{Diagnostic, Layer};
 use crate::net::{Dissector, NetEvent};
 use crate::time::{Direction, PerDir};
+use crate::tls::KeyLog;
 
 use super::{ConnectionEnd, ConnectionInfo, Event, EventKind, Notice, Summary};
 
@@ -20,6 +22,8 @@ pub(super) struct CaptureStage {
     conns: HashMap<u32, Conn>,
     /// Skipped-packet notices so far (one per packet up to a limit).
     skipped_notices: u64,
+    /// TLS secrets: the user's key log plus Decryption Secrets Blocks.
+    key_log: Option<Arc<KeyLog>>,
 }
 
 #[derive(Debug)]
@@ -37,14 +41,68 @@ struct Conn {
 const MAX_SKIP_NOTICES: u64 = 1000;
 
 impl CaptureStage {
-    pub fn new(config: &Config) -> CaptureStage {
+    pub fn new(config: &Config, key_log: Option<Arc<KeyLog>>) -> CaptureStage {
         CaptureStage {
             config: config.clone(),
             reader: Reader::new(&config.capture),
             net: Dissector::new(&config.tcp),
             conns: HashMap::new(),
             skipped_notices: 0,
+            key_log,
         }
+    }
+
+    /// A Decryption Secrets Block: its TLS secrets join the key log, for
+    /// connections whose ClientHello is still to come (pcapng puts secrets
+    /// before the packets they decrypt).
+    fn add_secrets(&mut self, secrets: &crate::capture::DecryptionSecrets, out: &mut Vec<Event>) {
+        if secrets.secrets_type != SecretsType::TLS_KEY_LOG {
+            out.push(notice(
+                None,
+                None,
+                Diagnostic::info(
+                    Layer::Capture,
+                    "capture.decryption_secrets",
+                    format!(
+                        "Decryption Secrets Block ({}, {} bytes) skipped: h2lens uses TLS key logs only",
+                        secrets.secrets_type.name().unwrap_or("unknown secrets type"),
+                        secrets.data.len()
+                    ),
+                )
+                .at(secrets.span.start),
+            ));
+            return;
+        }
+        let (log, diags) = KeyLog::parse(secrets.data.as_bytes());
+        for d in diags {
+            // Offsets in the block's text become file offsets.
+            let d = match d.offset {
+                Some(o) => d.at(secrets.span.start.saturating_add(o)),
+                None => d,
+            };
+            out.push(notice(None, None, d));
+        }
+        out.push(notice(
+            None,
+            None,
+            Diagnostic::info(
+                Layer::Capture,
+                "capture.decryption_secrets",
+                format!(
+                    "Decryption Secrets Block (TLS key log, {} bytes): secrets for {} TLS sessions",
+                    secrets.data.len(),
+                    log.len()
+                ),
+            )
+            .at(secrets.span.start),
+        ));
+        let mut merged = self.key_log.as_deref().cloned().unwrap_or_default();
+        merged.extend(log);
+        let merged = Arc::new(merged);
+        for conn in self.conns.values_mut() {
+            conn.decoder.set_key_log(merged.clone());
+        }
+        self.key_log = Some(merged);
     }
 
     pub fn push(&mut self, bytes: &[u8], out: &mut Vec<Event>, summary: &mut Summary) {
@@ -97,24 +155,11 @@ impl CaptureStage {
                     )
                     .at(block.span.start),
                 )),
-                CaptureEvent::Secrets(secrets) => out.push(notice(
-                    None,
-                    None,
-                    Diagnostic::info(
-                        Layer::Capture,
-                        "capture.decryption_secrets",
-                        format!(
-                            "Decryption Secrets Block ({}, {} bytes) kept; h2lens does not decrypt TLS yet",
-                            secrets
-                                .secrets_type
-                                .name()
-                                .unwrap_or("unknown secrets type"),
-                            secrets.data.len()
-                        ),
-                    ),
-                )),
+                CaptureEvent::Secrets(secrets) => self.add_secrets(&secrets, out),
                 CaptureEvent::End(stats) => summary.capture = Some(stats),
-                CaptureEvent::FileInfo(_) | CaptureEvent::Section(_) | CaptureEvent::Interface(_) => {}
+                CaptureEvent::FileInfo(_)
+                | CaptureEvent::Section(_)
+                | CaptureEvent::Interface(_) => {}
             }
         }
     }
@@ -129,10 +174,14 @@ impl CaptureStage {
                     } else {
                         ConnStart::Midstream
                     };
+                    let mut decoder = Connection::new(&self.config, start);
+                    if let Some(key_log) = &self.key_log {
+                        decoder.set_key_log(key_log.clone());
+                    }
                     self.conns.insert(
                         id,
                         Conn {
-                            decoder: Connection::new(&self.config, start),
+                            decoder,
                             closed: PerDir::default(),
                             swapped: false,
                             roles_guessed: open.roles_guessed,

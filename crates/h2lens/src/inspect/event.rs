@@ -153,14 +153,19 @@ impl DiagnosticCounts {
     }
 }
 
-/// Where every byte went. Stream bytes: `decoded + skipped` equals the TCP
+/// Where every byte went. Stream bytes: `decoded + tls + skipped` equals the TCP
 /// payload delivered; `lost` were never seen.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ByteAccounting {
     /// TCP payload (or raw stream) bytes handed to connection decoders.
     pub stream_bytes: u64,
-    /// Of those, decoded as HTTP/2 frames, preface or HTTP/1.x heads.
+    /// Of those, decoded as HTTP/2 frames, preface or HTTP/1.x heads
+    /// (for TLS decrypted with a key log: of the decrypted data).
     pub decoded: u64,
+    /// Of those, TLS record headers, encryption overhead and handshake
+    /// records of connections decrypted with a key log.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tls: u64,
     /// Of those, not decoded, by reason.
     pub skipped: BTreeMap<String, u64>,
     /// Bytes of TCP streams missing from the capture (gaps).

@@ -157,6 +157,10 @@ pub struct Options {
     /// `grpc` is on) for [`Inspector::exchanges`] and HAR export. Costs
     /// memory proportional to the input.
     pub collect: bool,
+    /// An NSS key log (`SSLKEYLOGFILE` text) to decrypt TLS in captures
+    /// with. Decryption Secrets Blocks in a pcapng are used as well.
+    #[serde(skip)]
+    pub keylog: Option<Vec<u8>>,
 }
 
 /// Decodes a whole input. See the module documentation.
@@ -164,6 +168,8 @@ pub struct Options {
 pub struct Inspector {
     config: Config,
     forced: Option<InputFormat>,
+    /// TLS secrets from [`Options::keylog`].
+    key_log: Option<std::sync::Arc<crate::tls::KeyLog>>,
     grpc: Option<grpc_stage::GrpcStage>,
     /// Exchanges kept for [`Inspector::exchanges`], when asked for.
     collector: Option<(Collector, Vec<CollectedExchange>)>,
@@ -200,6 +206,16 @@ impl Inspector {
             });
             grpc_stage::GrpcStage::new(&config.grpc, schema, options.decode_raw)
         });
+        let key_log = options.keylog.as_deref().map(|text| {
+            let (log, diags) = crate::tls::KeyLog::parse(text);
+            notices.extend(diags);
+            notices.push(Diagnostic::info(
+                Layer::Tls,
+                "tls.keylog_loaded",
+                format!("key log: secrets for {} TLS sessions", log.len()),
+            ));
+            std::sync::Arc::new(log)
+        });
         let collector = options.collect.then(|| {
             let max_body = config.grpc.max_message_size as usize;
             (Collector::new(true, max_body), Vec::new())
@@ -207,6 +223,7 @@ impl Inspector {
         let mut inspector = Inspector {
             config,
             forced: options.format,
+            key_log,
             grpc,
             collector,
             stage: Stage::Detecting,
@@ -291,7 +308,9 @@ impl Inspector {
             Detection::Format(format) => format,
             Detection::Unknown => {
                 self.stage = Stage::Unknown;
-                let len = self.pending.len();
+                // Name the first bytes, not how many were buffered: that
+                // count depends on the chunking, and events must not.
+                let start = crate::octets::to_hex(self.pending.get(..8).unwrap_or(&self.pending));
                 self.pending = Vec::new();
                 self.emit(Event {
                     conn: None,
@@ -301,7 +320,7 @@ impl Inspector {
                             Layer::Capture,
                             "input.unknown_format",
                             format!(
-                                "the input ({len}+ bytes) is not a pcap or pcapng capture, a tap stream, or raw HTTP/2"
+                                "the input (starting {start}) is not a pcap or pcapng capture, a tap stream, or raw HTTP/2"
                             ),
                         )
                         .at(0),
@@ -324,9 +343,9 @@ impl Inspector {
         }
         self.stage = match format {
             InputFormat::Http2 => Stage::Raw(Box::new(raw::RawStage::new(&self.config))),
-            InputFormat::Pcap | InputFormat::Pcapng => {
-                Stage::Capture(Box::new(capture_stage::CaptureStage::new(&self.config)))
-            }
+            InputFormat::Pcap | InputFormat::Pcapng => Stage::Capture(Box::new(
+                capture_stage::CaptureStage::new(&self.config, self.key_log.clone()),
+            )),
             _ => Stage::Tap(Box::new(tap_stage::TapStage::new(&self.config))),
         };
         let pending = std::mem::take(&mut self.pending);

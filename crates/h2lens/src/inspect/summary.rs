@@ -36,6 +36,7 @@ impl Summary {
                     let bytes = &mut self.bytes;
                     bytes.stream_bytes += dir.bytes;
                     bytes.decoded += dir.frame_bytes + dir.preface_bytes + dir.http1_bytes;
+                    bytes.tls += dir.tls_bytes;
                     bytes.lost += dir.lost;
                     for (reason, n) in &dir.skipped {
                         *bytes

@@ -18,6 +18,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
+use crate::octets::HexBytes;
 use crate::{Diagnostic, Layer, Octets, Span};
 
 /// A TLS protocol version code (RFC 8446 §4.2.1). Open: unknown and
@@ -75,6 +76,8 @@ impl Serialize for TlsVersion {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ClientHello {
     pub legacy_version: TlsVersion,
+    /// The 32-byte random: key logs are keyed by it (`tls::KeyLog`).
+    pub random: HexBytes,
     /// `supported_versions` extension (RFC 8446 §4.2.1), in order; empty
     /// when absent (TLS 1.2 and older clients).
     pub supported_versions: Vec<TlsVersion>,
@@ -101,6 +104,8 @@ impl ClientHello {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ServerHello {
     pub legacy_version: TlsVersion,
+    /// The 32-byte random (TLS 1.2 key expansion needs it).
+    pub random: HexBytes,
     /// From `supported_versions` (TLS 1.3), else the legacy version.
     pub selected_version: TlsVersion,
     pub cipher_suite: u16,
@@ -488,7 +493,7 @@ pub(crate) fn parse_client_hello(body: &[u8], span: Span) -> Result<ClientHello,
         what: "ClientHello",
     };
     let legacy_version = TlsVersion(r.u16("legacy_version")?);
-    r.take(32, "random")?;
+    let random = HexBytes(r.take(32, "random")?.to_vec());
     r.vec8("legacy_session_id")?;
     let suites = r.vec16("cipher_suites")?;
     let cipher_suites = suites
@@ -504,6 +509,7 @@ pub(crate) fn parse_client_hello(body: &[u8], span: Span) -> Result<ClientHello,
     let exts = extensions(&mut r)?;
     let mut hello = ClientHello {
         legacy_version,
+        random,
         supported_versions: Vec::new(),
         sni: None,
         alpn: Vec::new(),
@@ -586,6 +592,7 @@ pub(crate) fn parse_server_hello(body: &[u8], span: Span) -> Result<ServerHello,
     let hello_retry_request = random == HRR_RANDOM;
     Ok(ServerHello {
         legacy_version,
+        random: HexBytes(random.to_vec()),
         selected_version,
         cipher_suite,
         alpn_hidden: selected_version == TlsVersion::TLS1_3 && !hello_retry_request,
@@ -594,6 +601,22 @@ pub(crate) fn parse_server_hello(body: &[u8], span: Span) -> Result<ServerHello,
         extensions: exts.iter().map(|(t, _)| *t).collect(),
         span,
     })
+}
+
+/// The ALPN protocol an EncryptedExtensions message (RFC 8446 §4.3.1)
+/// selects, from the message body (what follows the 4-byte handshake
+/// header). TLS 1.3 servers send their ALPN choice there.
+pub fn encrypted_extensions_alpn(body: &[u8]) -> Result<Option<Octets>, String> {
+    let mut r = Reader {
+        bytes: body,
+        what: "EncryptedExtensions",
+    };
+    for (t, data) in extensions(&mut r)? {
+        if t == EXT_ALPN {
+            return Ok(alpn_list(data)?.into_iter().next());
+        }
+    }
+    Ok(None)
 }
 
 #[cfg(test)]
@@ -645,6 +668,7 @@ mod tests {
                 panic!()
             };
             assert_eq!(h.sni.unwrap().as_bytes(), b"a.example");
+            assert_eq!(h.random.0, [7; 32]);
             assert_eq!(h.alpn, vec![Octets::from("h2")]);
             assert_eq!(h.span, Span::new(0, stream.len() as u64));
             assert!(matches!(
@@ -655,6 +679,19 @@ mod tests {
                 })
             ));
         }
+    }
+
+    #[test]
+    fn alpn_from_encrypted_extensions() {
+        // RFC 8448 §3 EncryptedExtensions has no ALPN.
+        let ee = crate::octets::from_hex(
+            "0022000a00140012001d00170018001901000101010201030104001c0002400100000000",
+        )
+        .unwrap();
+        assert_eq!(encrypted_extensions_alpn(&ee), Ok(None));
+        let ee = [0, 9, 0, 16, 0, 5, 0, 3, 2, b'h', b'2'];
+        assert_eq!(encrypted_extensions_alpn(&ee), Ok(Some(Octets::from("h2"))));
+        assert!(encrypted_extensions_alpn(&ee[..6]).is_err());
     }
 
     #[test]

@@ -55,13 +55,19 @@ pub struct RawField {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PackedGuess {
     /// The bytes parse completely as varints.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::jsint::opt_vec_u64"
+    )]
     pub varints: Option<Vec<u64>>,
     /// The length is a multiple of 4: little-endian fixed32 values.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fixed32: Option<Vec<u32>>,
     /// The length is a multiple of 8: little-endian fixed64 values.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::jsint::opt_vec_u64"
+    )]
     pub fixed64: Option<Vec<u64>>,
 }
 
@@ -70,10 +76,20 @@ pub struct PackedGuess {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RawValue {
     /// `uint64`; also `int64` (two's complement) and `sint64` (zigzag).
-    Varint { value: u64, int64: i64, sint64: i64 },
+    /// Beyond ±(2^53 - 1) these are strings (see [`crate::jsint`]).
+    Varint {
+        #[serde(serialize_with = "crate::jsint::u64")]
+        value: u64,
+        #[serde(serialize_with = "crate::jsint::i64")]
+        int64: i64,
+        #[serde(serialize_with = "crate::jsint::i64")]
+        sint64: i64,
+    },
     /// `fixed64`; also `sfixed64` and `double`.
     Fixed64 {
+        #[serde(serialize_with = "crate::jsint::u64")]
         value: u64,
+        #[serde(serialize_with = "crate::jsint::i64")]
         sfixed64: i64,
         double: f64,
     },

@@ -140,13 +140,22 @@ pub struct TapExchange {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reset_code: Option<u32>,
     /// Request start to response headers, ns.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::jsint::opt_u64"
+    )]
     pub response_init_ns: Option<u64>,
     /// Request start to response end, ns.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::jsint::opt_u64"
+    )]
     pub response_end_ns: Option<u64>,
     /// Response headers to response end, ns.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::jsint::opt_u64"
+    )]
     pub since_response_init_ns: Option<u64>,
     /// Envoy `headers_received_time` of request / response.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -154,7 +163,10 @@ pub struct TapExchange {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_headers_time: Option<Timestamp>,
     /// Response body bytes (Linkerd `responseBytes`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::jsint::opt_u64"
+    )]
     pub response_bytes: Option<u64>,
     /// Every part the format defines was seen (Linkerd: the three events;
     /// Envoy streamed: request and response headers, and the end).
@@ -197,7 +209,10 @@ pub struct SocketChunk {
     pub trace_id: String,
     /// Position among this trace's events (0-based, input order).
     pub index: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::jsint::opt_u64"
+    )]
     pub seq_num: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<Timestamp>,

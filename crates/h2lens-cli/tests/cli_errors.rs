@@ -1,0 +1,54 @@
+//! Unreadable, truncated and unknown inputs: clear messages naming the file
+//! and offset, and distinct exit statuses.
+
+use std::path::Path;
+use std::process::Command;
+
+fn run(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_h2lens"))
+        .args(args)
+        .output()
+        .expect("run h2lens");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn truncated_unknown_and_missing_files() {
+    let dir = std::env::temp_dir().join(format!("h2lens-cli-errors-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let capture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/corpus/grpc_python.pcap");
+    let bytes = std::fs::read(capture).unwrap();
+    // Cut inside the 18th record (records are 16-byte header + data).
+    let truncated = dir.join("truncated.pcap");
+    std::fs::write(&truncated, &bytes[..3000]).unwrap();
+    let (code, stdout, stderr) = run(&["summary", truncated.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stdout.contains("packets: 18"),
+        "what could be read is still shown: {stdout}"
+    );
+    assert!(stderr.contains("truncated.pcap"), "{stderr}");
+    assert!(stderr.contains("at byte 2743"), "{stderr}");
+
+    let text = dir.join("notes.txt");
+    std::fs::write(&text, "just some notes\n").unwrap();
+    let (code, _, stderr) = run(&["headers", text.to_str().unwrap()]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("notes.txt") && stderr.contains("not a pcap"),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = run(&["frames", dir.join("missing.pcap").to_str().unwrap()]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("cannot open") && stderr.contains("missing.pcap"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,0 +1,174 @@
+#!/usr/bin/env node
+// The npm package `h2lens` in Node against the native CLI, on the big
+// capture. See docs/BENCHMARKS.md.
+//
+//   node scripts/bench-node.mjs [FILE] [--rounds N]
+//        (default FILE: ../shared/corpus/big/h2load_200k.pcap)
+//
+// Every run is one whole process under /usr/bin/time -f '%e %M' (wall
+// seconds, peak RSS), output to /dev/null, runs rotated each round:
+//
+//   native summary        target/release/h2lens summary FILE
+//   native headers        target/release/h2lens headers --json FILE
+//   node pipeline         decodeStream(fs.openAsBlob(FILE), { events: { include: [] } }):
+//                         everything decoded, nothing crosses to JS
+//   node headers-json     Decoder + drainJsonBytes(), header blocks only, written
+//                         to /dev/null: the same bytes `headers --json` writes
+//   node headers-objects  decodeStream with onEvents, header blocks only, as JS
+//                         objects (counted, not kept)
+//   node all-objects      decodeStream with onEvents, every event as JS objects
+//   node pipeline 1/4     the pipeline on the first quarter of FILE (memory bound)
+//
+// Node runs use `grpc: false`, as the CLI's listing commands do. The file is
+// read in 1 MiB chunks; nothing keeps the events. Writes target/bench/node.md
+// and target/bench/node.json. Says so and exits 0 when FILE is absent.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openAsBlob, openSync, readFileSync, readSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = join(root, 'npm', 'h2lens');
+
+if (process.argv[2] === '--child') {
+  await child(process.argv[3], process.argv[4], Number(process.argv[5] ?? 1));
+  process.exit(0);
+}
+
+// --- parent ------------------------------------------------------------------
+
+const args = process.argv.slice(2);
+let rounds = 3;
+const positional = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--rounds') rounds = Number(args[++i]);
+  else positional.push(args[i]);
+}
+const file = resolve(positional[0] ?? join(root, '..', 'shared', 'corpus', 'big', 'h2load_200k.pcap'));
+if (!existsSync(file)) {
+  console.log(`bench-node: ${file} is absent; nothing to measure.`);
+  console.log('bench-node: pass another capture as the first argument (docs/BENCHMARKS.md says how to record one).');
+  process.exit(0);
+}
+if (!existsSync('/usr/bin/time')) {
+  console.error('bench-node: /usr/bin/time is missing (apt-get install time)');
+  process.exit(2);
+}
+
+console.error('bench-node: building the CLI (release) and the wasm package (no-ops when fresh)');
+execFileSync('cargo', ['build', '--release', '--locked', '-p', 'h2lens-cli'], { cwd: root, stdio: 'inherit' });
+execFileSync('bash', ['scripts/build-wasm.sh'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+const cli = join(process.env.CARGO_TARGET_DIR ?? join(root, 'target'), 'release', 'h2lens');
+const size = statSync(file).size;
+
+const RUNS = [
+  { name: 'native summary', cmd: [cli, 'summary', file] },
+  { name: 'native headers --json', cmd: [cli, 'headers', '--json', file] },
+  { name: 'node pipeline', node: 'pipeline' },
+  { name: 'node headers-json', node: 'headers-json' },
+  { name: 'node headers-objects', node: 'headers-objects' },
+  { name: 'node all-objects', node: 'all-objects' },
+  { name: 'node pipeline 1/4', node: 'pipeline', fraction: 0.25 },
+];
+
+const timeFile = join(tmpdir(), `h2lens-bench-node-${process.pid}.time`);
+function measure(run) {
+  const cmd = run.cmd ?? [process.execPath, fileURLToPath(import.meta.url), '--child', run.node, file, String(run.fraction ?? 1)];
+  const out = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', timeFile, ...cmd], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+    stdio: ['ignore', run.cmd ? 'ignore' : 'pipe', 'pipe'],
+  });
+  if (out.status !== 0) throw new Error(`${run.name} failed (${out.status}):\n${out.stderr}`);
+  const [wall, rss] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
+  const detail = run.cmd ? {} : JSON.parse(out.stdout.trim().split('\n').at(-1));
+  return { wall, rssMiB: rss / 1024, ...detail };
+}
+
+const results = new Map(RUNS.map((r) => [r.name, []]));
+console.error(`bench-node: ${file} (${(size / 1e6).toFixed(1)} MB), ${rounds} rounds`);
+for (let round = 0; round < rounds; round++) {
+  for (let k = 0; k < RUNS.length; k++) {
+    const run = RUNS[(k + round) % RUNS.length];
+    const r = measure(run);
+    results.get(run.name).push(r);
+    console.error(`  round ${round + 1}: ${run.name} ${r.wall.toFixed(2)} s, ${r.rssMiB.toFixed(0)} MiB peak`);
+  }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const summary = RUNS.map((run) => {
+  const rs = results.get(run.name);
+  const bytes = size * (run.fraction ?? 1);
+  return {
+    run: run.name,
+    wall: median(rs.map((r) => r.wall)),
+    rssMiB: Math.max(...rs.map((r) => r.rssMiB)),
+    mbps: bytes / 1e6 / median(rs.map((r) => r.wall)),
+    events: rs[0].events,
+    importMs: rs[0].importMs,
+  };
+});
+const wallOf = (name) => summary.find((s) => s.run === name).wall;
+const against = {
+  'node pipeline': 'native summary',
+  'node headers-json': 'native headers --json',
+  'node headers-objects': 'native headers --json',
+  'node all-objects': 'native summary',
+};
+const lines = [
+  `File: ${file}, ${size.toLocaleString('en')} bytes. Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}.`,
+  `Median of ${rounds} runs per row, each a whole process (node: import + decode); peak RSS is the largest of the runs.`,
+  '',
+  '| run | wall s | MB/s | throughput vs native | peak RSS MiB | events to JS |',
+  '|---|---:|---:|---:|---:|---:|',
+  ...summary.map((s) => {
+    const ref = against[s.run];
+    const ratio = ref ? `${((wallOf(ref) / s.wall) * 100).toFixed(0)}% of ${ref}` : '';
+    return `| ${s.run} | ${s.wall.toFixed(2)} | ${s.mbps.toFixed(0)} | ${ratio} | ${s.rssMiB.toFixed(0)} | ${s.events ?? ''} |`;
+  }),
+];
+mkdirSync(join(root, 'target', 'bench'), { recursive: true });
+writeFileSync(join(root, 'target', 'bench', 'node.md'), `${lines.join('\n')}\n`);
+writeFileSync(join(root, 'target', 'bench', 'node.json'), `${JSON.stringify({ file, size, rounds, summary, runs: Object.fromEntries(results) }, null, 2)}\n`);
+console.log(lines.join('\n'));
+
+// --- child: one measured run ---------------------------------------------------
+
+async function child(mode, path, fraction) {
+  const t0 = performance.now();
+  const h2lens = await import(pathToFileURL(join(pkg, 'node.js')).href);
+  const importMs = performance.now() - t0;
+  const include = { pipeline: [], 'headers-json': ['header_block'], 'headers-objects': ['header_block'] }[mode];
+  const options = { grpc: false, ...(include ? { events: { include } } : {}) };
+  let events = 0;
+  if (mode === 'headers-json') {
+    const d = new h2lens.Decoder(options);
+    const fd = openSync(path, 'r');
+    const out = openSync('/dev/null', 'w');
+    const chunk = new Uint8Array(1 << 20);
+    const write = () => writeSync(out, d.drainJsonBytes());
+    for (;;) {
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      d.push(chunk.subarray(0, n));
+      write();
+    }
+    d.finish();
+    write();
+    events = d.summary().header_blocks; // the events written: one per line
+    d.free();
+    closeSync(fd);
+    closeSync(out);
+  } else {
+    let blob = await openAsBlob(path);
+    if (fraction < 1) blob = blob.slice(0, Math.floor(blob.size * fraction));
+    await h2lens.decodeStream(blob, { ...options, onEvents: (batch) => (events += batch.length) });
+  }
+  console.log(JSON.stringify({ events, importMs }));
+}
