@@ -5,10 +5,21 @@
 // It runs inside the decoding worker: the page itself never loads the
 // WebAssembly module.
 
-import init, * as h2lens from 'h2lens';
+import init, {
+  Decoder,
+  diffHeaders as coreDiffHeaders,
+  groupMetadata as coreGroupMetadata,
+  hpackDecode as coreHpackDecode,
+  pairExchanges as corePairExchanges,
+  version,
+  type DecodeOptions as CoreDecodeOptions,
+} from 'h2lens';
 import type { AnyEvent, ExchangePair, Header, HeaderDiff, Metadata, PairKey } from './schema';
 
-/** Decode options, as the binding takes them. */
+/**
+ * Decode options, as the binding takes them (`DecodeOptions` of the
+ * package: `grpc` and `decodeRaw` default to true there; set here anyway).
+ */
 export interface DecodeOptions {
   /** Skip format detection (`'http2'` for raw frames). */
   format?: string;
@@ -39,14 +50,13 @@ export interface StreamDecoder {
    * when the events are handed to another worker before being read.
    */
   drainText(): string;
+  /** The same as UTF-8 bytes, to transfer to another worker without a copy. */
+  drainBytes(): Uint8Array;
   finish(): void;
   /** HAR 1.2 of the exchanges kept with `collect: true`. */
   har(): unknown;
   free(): void;
 }
-
-type Api = Record<string, unknown>;
-const api = h2lens as unknown as Api;
 
 let ready: Promise<void> | undefined;
 
@@ -57,56 +67,40 @@ export function initEngine(): Promise<void> {
 }
 
 export function engineVersion(): string {
-  return h2lens.version();
+  return version();
 }
-
-function need<T>(name: string): T {
-  const f = api[name];
-  if (f === undefined) {
-    throw new Error(`this build of the h2lens package has no ${name}()`);
-  }
-  return f as T;
-}
-
-type DecoderClass = new (options: unknown) => {
-  push(bytes: Uint8Array): void;
-  drain(): AnyEvent[];
-  drainJson?(): string;
-  finish(): void;
-  har(): unknown;
-  free?(): void;
-};
 
 export function newDecoder(options: DecodeOptions): StreamDecoder {
-  const Decoder = need<DecoderClass>('Decoder');
-  const inner = new Decoder(options);
+  // The schema types of this module are looser than the package's own
+  // (events are read as plain JSON objects), hence the casts.
+  const inner = new Decoder(options as CoreDecodeOptions);
   return {
     push: (bytes) => inner.push(bytes),
-    drain: () => inner.drain(),
-    drainText: () =>
-      inner.drainJson ? inner.drainJson() : inner.drain().map((e) => `${JSON.stringify(e)}\n`).join(''),
+    drain: () => inner.drain() as unknown as AnyEvent[],
+    drainText: () => inner.drainJson(),
+    drainBytes: () => inner.drainJsonBytes(),
     finish: () => inner.finish(),
     har: () => inner.har(),
-    free: () => inner.free?.(),
+    free: () => inner.free(),
   };
 }
 
 /** Decodes one HPACK header block with a fresh decoder. */
 export function hpackDecode(bytes: Uint8Array): unknown {
-  return need<(b: Uint8Array, o?: unknown) => unknown>('hpackDecode')(bytes);
+  return coreHpackDecode(bytes);
 }
 
 /** gRPC's view of a header list: reserved headers, metadata, grouped. */
 export function groupMetadata(headers: Header[]): Metadata {
-  return need<(h: Header[]) => Metadata>('groupMetadata')(headers);
+  return coreGroupMetadata(headers) as unknown as Metadata;
 }
 
 export function diffHeaders(left: Header[], right: Header[]): HeaderDiff {
-  return need<(l: Header[], r: Header[]) => HeaderDiff>('diffHeaders')(left, right);
+  return coreDiffHeaders(left, right) as unknown as HeaderDiff;
 }
 
 export function pairExchanges(left: PairKey[], right: PairKey[]): ExchangePair[] {
-  return need<(l: PairKey[], r: PairKey[]) => ExchangePair[]>('pairExchanges')(left, right);
+  return corePairExchanges(left, right) as unknown as ExchangePair[];
 }
 
 /** Events from JSON Lines text (`drainText()`). */

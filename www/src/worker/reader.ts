@@ -50,9 +50,10 @@ self.onmessage = (e: MessageEvent) => {
 async function run(source: Source, options: DecodeOptions): Promise<void> {
   try {
     await initEngine();
-    for await (const batch of decodeToText(source, options, control, (d) => (decoder = d))) {
+    for await (const batch of decodeToText(source, options, control, (d) => (decoder = d), true)) {
       inFlight++;
-      self.postMessage({ batch });
+      // The JSON bytes move to the session worker without a copy.
+      self.postMessage({ batch }, typeof batch.text === 'string' ? [] : [batch.text.buffer]);
       while (inFlight >= MAX_IN_FLIGHT && !control.cancelled) {
         await new Promise<void>((r) => (wake = r));
         wake = null;

@@ -46,7 +46,7 @@ import { describeProtocol } from './describe';
 import { frameFields } from './hexfields';
 import { FrameStore } from './frames';
 import { openReader, type Reader } from './reader-client';
-import { readChunks, SLICE, yieldToEvents } from './source';
+import { batchText, readChunks, SLICE, yieldToEvents } from './source';
 import { Strings } from './strings';
 import { replayTable } from './table';
 
@@ -159,7 +159,7 @@ export class Session {
       this.profile.pipeline = this.reader.pipeline;
       for await (const batch of this.reader.batches()) {
         const t0 = performance.now();
-        const events = parseEventLines(batch.text);
+        const events = parseEventLines(batchText(batch));
         const t1 = performance.now();
         this.ingest(events);
         this.profile.pushMs += batch.pushMs;

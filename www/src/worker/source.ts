@@ -8,9 +8,9 @@ import type { Source } from '../shared/protocol';
 /** Bytes pushed to the decoder at once: small enough to answer messages in between. */
 export const SLICE = 256 * 1024;
 
-/** Events of one slice, as JSON Lines text, and what it cost. */
+/** Events of one slice, as JSON Lines (text, or its UTF-8 bytes), and what it cost. */
 export interface TextBatch {
-  text: string;
+  text: string | Uint8Array;
   /** Input bytes pushed so far. */
   bytes: number;
   pushMs: number;
@@ -44,8 +44,10 @@ export async function* decodeToText(
   options: DecodeOptions,
   control: { cancelled: boolean },
   onDecoder: (d: StreamDecoder) => void,
+  asBytes = false,
 ): AsyncGenerator<TextBatch> {
   const decoder = newDecoder(options);
+  const drain = () => (asBytes ? decoder.drainBytes() : decoder.drainText());
   onDecoder(decoder);
   let bytes = 0;
   for await (const chunk of readChunks(source)) {
@@ -54,7 +56,7 @@ export async function* decodeToText(
       const t0 = performance.now();
       decoder.push(slice);
       const t1 = performance.now();
-      const text = decoder.drainText();
+      const text = drain();
       bytes += slice.length;
       yield { text, bytes, pushMs: t1 - t0, serializeMs: performance.now() - t1 };
     }
@@ -63,8 +65,15 @@ export async function* decodeToText(
   const t0 = performance.now();
   decoder.finish();
   const t1 = performance.now();
-  const text = decoder.drainText();
+  const text = drain();
   yield { text, bytes, pushMs: t1 - t0, serializeMs: performance.now() - t1 };
+}
+
+const utf8 = new TextDecoder();
+
+/** The text of a batch. */
+export function batchText(b: TextBatch): string {
+  return typeof b.text === 'string' ? b.text : utf8.decode(b.text);
 }
 
 /** Lets queued messages (queries, cancel) run between decoding slices. */
