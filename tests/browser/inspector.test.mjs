@@ -143,7 +143,7 @@ describe('the gRPC capture (grpc_python.pcap)', () => {
     const entries = await page.$$eval('.dyn-table tbody tr', (trs) =>
       trs.map((tr) => ({ index: tr.children[0].textContent, name: tr.children[2].textContent, mark: tr.dataset.mark })),
     );
-    const known = entries.filter((e) => e.index !== '');
+    const known = entries.filter((e) => /^\d+$/.test(e.index));
     // README: C-core indexes :path, :authority, content-type, te,
     // grpc-accept-encoding, grpc-timeout and user-agent (and grpc-encoding,
     // grpc-status, absent from this request).
@@ -397,6 +397,13 @@ describe('TLS with a key log (h2_tls_curl.pcap)', () => {
     await tab(page, 'exchanges');
     // README: 3 requests on the first connection, one on each of the others.
     assert.equal((await rows(page, EXCHANGES)).length, 5);
+    await tab(page, 'connections');
+    const after = await rows(page, 'Connections');
+    // README: TLS 1.3, 1.2, 1.3; ALPN negotiates h2.
+    assert.deepEqual(
+      after.map((r) => r.protocol.split(',').slice(0, 2).join(',')),
+      ['HTTP/2 over TLS 1.3 (decrypted), ALPN h2', 'HTTP/2 over TLS 1.2 (decrypted), ALPN h2', 'HTTP/2 over TLS 1.3 (decrypted), ALPN h2'],
+    );
     await page.evaluate(() => document.querySelector('#open-keylog').value = '');
   });
 });

@@ -45,7 +45,14 @@ export interface ConnectionRow {
   /** The connection decoder's description, e.g. "HTTP/2 (prior knowledge)". */
   protocol: string;
   /** TLS facts, when the connection is TLS. */
-  tls?: { version?: string; sni?: string; alpn?: string[]; selectedAlpn?: string };
+  tls?: {
+    version?: string;
+    sni?: string;
+    alpn?: string[];
+    selectedAlpn?: string;
+    cipherSuite?: string;
+    decrypted?: boolean;
+  };
   frames: number;
   streams: number;
   exchanges: number;

@@ -382,7 +382,7 @@ export function connectionView(app: App, conn: number): HTMLElement {
         ['Client', (r.client ?? 'unknown') + (r.rolesGuessed ? ' (guessed: no SYN seen)' : '')],
         ['Server', r.server ?? 'unknown'],
         ['Protocol', r.protocol],
-        ['TLS', r.tls ? [r.tls.version, r.tls.sni && `SNI ${r.tls.sni}`, r.tls.alpn && `ALPN offered ${r.tls.alpn.join(', ')}`, r.tls.selectedAlpn && `chosen ${r.tls.selectedAlpn}`].filter(Boolean).join(' · ') : ''],
+        ['TLS', r.tls ? [r.tls.version, r.tls.cipherSuite, r.tls.sni && `SNI ${r.tls.sni}`, r.tls.alpn && `ALPN offered ${r.tls.alpn.join(', ')}`, r.tls.selectedAlpn && `chosen ${r.tls.selectedAlpn}`, r.tls.decrypted ? 'decrypted with the key log' : 'not decrypted'].filter(Boolean).join(' · ') : ''],
         ['Began', r.fromStart ? `in the capture (packet ${r.firstPacket})` : 'before the capture'],
         ['Frames', count(r.frames)],
         ['Streams', r.ended ? count(r.streams) : ''],
@@ -398,7 +398,9 @@ export function connectionView(app: App, conn: number): HTMLElement {
         button('Header blocks', () => app.listConn('blocks', conn), { class: 'small' }),
       ),
     ),
-    r.tls ? h('p', { class: 'note' }, 'TLS application data cannot be read without the session keys; h2lens reports what the handshake shows.') : null,
+    r.tls && !r.tls.decrypted
+      ? h('p', { class: 'note' }, 'TLS application data cannot be read without the session keys: open the client’s key log (SSLKEYLOGFILE) with “Key log…”. Until then h2lens reports what the handshake shows.')
+      : null,
   );
 }
 

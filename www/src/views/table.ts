@@ -16,7 +16,11 @@ function row(app: App, r: TableRow): HTMLElement {
   return h(
     'tr',
     { class: r.mark ? `mark-${r.mark}` : '', data: { mark: r.mark ?? '' } },
-    h('td', { class: 'num' }, r.index === null ? '' : String(r.index)),
+    h(
+      'td',
+      { class: 'num', title: r.index === null && r.mark === 'inserted' ? 'Inserted by this block: it will be index 62 and push the others down' : '' },
+      r.index !== null ? String(r.index) : r.mark === 'inserted' ? 'new' : '',
+    ),
     h('td', { class: 'num dim' }, r.entry === null ? '?' : `#${r.entry}`),
     h('td', { class: nameClass(octets(r.name)) }, octets(r.name)),
     h('td', { class: 'value mono' }, octets(r.value) === '' ? '(empty)' : octets(r.value)),

@@ -14,12 +14,24 @@ export function describeProtocol(p: AnyEvent | Record<string, unknown>): string 
     case 'http1':
       return 'HTTP/1.x';
     case 'tls': {
-      const parts = [typeof p.version === 'string' ? p.version : 'TLS'];
+      // As the core's Protocol::describe words it.
+      let head = typeof p.version === 'string' ? p.version : 'TLS';
+      const decrypted = p.decrypted === true;
+      if (decrypted) {
+        const inner = p.inner as Record<string, unknown> | undefined;
+        const kind = inner?.protocol;
+        if (kind === 'h2_prior_knowledge' || kind === 'h2c_upgrade' || kind === 'h2_midstream') {
+          head = `HTTP/2 over ${head} (decrypted)`;
+        } else if (kind === 'http1') head = `HTTP/1.x over ${head} (decrypted)`;
+        else if (inner) head = `${describeProtocol(inner)} over ${head} (decrypted)`;
+        else head = `${head} (decrypted)`;
+      }
+      const parts = [head];
       const alpn = Array.isArray(p.alpn) ? p.alpn.map((a) => octetsText(a)) : [];
       if (p.selected_alpn !== undefined) parts.push(`ALPN ${octetsText(p.selected_alpn as string)}`);
       else if (alpn.length > 0) parts.push(`ALPN offered ${alpn.join(',')}`);
       if (p.sni !== undefined) parts.push(`SNI ${octetsText(p.sni as string)}`);
-      parts.push('needs a key log');
+      if (!decrypted) parts.push('needs a key log');
       return parts.join(', ');
     }
     case 'unknown':

@@ -325,7 +325,10 @@ export class Session {
     const row = this.connRow(ev.conn);
     row.protocol = describeProtocol(ev as unknown as AnyEvent);
     if (ev.protocol === 'tls') {
+      const suite = (ev as unknown as { cipher_suite?: { name?: string; value?: number } }).cipher_suite;
       row.tls = {
+        cipherSuite: suite ? (suite.name ?? `0x${(suite.value ?? 0).toString(16)}`) : undefined,
+        decrypted: (ev as unknown as { decrypted?: boolean }).decrypted === true,
         version: ev.version,
         sni: ev.sni === undefined ? undefined : octetsText(ev.sni),
         alpn: ev.alpn?.map((a) => octetsText(a)),
