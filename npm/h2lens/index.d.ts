@@ -421,9 +421,15 @@ export type Protocol =
       sni?: Octets;
       /** Offered by the client (ALPN). */
       alpn?: Octets[];
-      /** Chosen by the server, when visible (TLS 1.2). */
+      /** Chosen by the server, when visible (TLS 1.2; TLS 1.3 encrypts it unless decrypted). */
       selected_alpn?: Octets;
       version?: string;
+      /** The cipher suite the server chose: its number and, when known, its name. */
+      cipher_suite?: { value: number; name: string | null };
+      /** Records were decrypted with a key log (`keylog` option or a pcapng Decryption Secrets Block). */
+      decrypted?: boolean;
+      /** What the decrypted application data is (for example HTTP/2). */
+      inner?: Protocol;
     }
   | { protocol: 'unknown' };
 
@@ -817,6 +823,10 @@ export interface DirStats {
   skipped: { [reason in StreamSkipReason]?: number };
   lost: number;
   header_blocks: number;
+  /** TLS record headers, nonces, tags, padding and handshake (decrypted TLS only). */
+  tls_bytes?: number;
+  tls_records?: number;
+  decrypted_bytes?: number;
 }
 
 export interface ConnStats {
@@ -1199,7 +1209,14 @@ export interface Summary {
   tap_exchanges?: number;
   diagnostics: { errors: number; warnings: number; infos: number };
   /** Stream bytes: `decoded` + skipped = `stream_bytes`; `lost` never seen. */
-  bytes: { stream_bytes: number; decoded: number; skipped: Record<string, number>; lost: number };
+  bytes: {
+    stream_bytes: number;
+    decoded: number;
+    /** TLS record overhead and handshake, when TLS was decrypted. */
+    tls?: number;
+    skipped: Record<string, number>;
+    lost: number;
+  };
   capture?: CaptureStats;
   net?: NetStats;
 }
