@@ -316,14 +316,24 @@ impl Decoder {
                 let resolved =
                     resolve(&self.table, index).map_err(|e| err(self.index_error(e, index)))?;
                 let (name, value, index_ref, unknown) = match resolved {
-                    Resolved::Static(name, value) => (name, value, static_ref(index), false),
+                    Resolved::Static(name, value) => (
+                        Str::Static(name),
+                        Str::Static(value),
+                        static_ref(index),
+                        false,
+                    ),
                     Resolved::Dynamic(e) => (
-                        e.name(),
-                        e.value(),
+                        Str::Bytes(e.name()),
+                        Str::Bytes(e.value()),
                         dynamic_ref(index, Some(&e)),
                         e.name_unknown,
                     ),
-                    Resolved::Unknown => (&[][..], &[][..], dynamic_ref(index, None), true),
+                    Resolved::Unknown => (
+                        Str::Static(b""),
+                        Str::Static(b""),
+                        dynamic_ref(index, None),
+                        true,
+                    ),
                 };
                 list_size += (name.len() + value.len()) as u64 + ENTRY_OVERHEAD;
                 if list_size > max_list {
@@ -364,6 +374,7 @@ impl Decoder {
             let mut name_unknown = false;
             let mut index_ref = None;
             let mut name_huffman = None;
+            let mut static_name = None;
             let name_src: NameSource<'_> = if index == 0 {
                 let (s, huff, n) =
                     read_string(block, pos, &mut self.scratch_name, max_string).map_err(err)?;
@@ -374,6 +385,7 @@ impl Decoder {
                 match resolve(&self.table, index).map_err(|e| err(self.index_error(e, index)))? {
                     Resolved::Static(name, _) => {
                         index_ref = Some(static_ref(index));
+                        static_name = Some(name);
                         NameSource::Bytes(name)
                     }
                     Resolved::Dynamic(e) => {
@@ -401,14 +413,18 @@ impl Decoder {
                 },
             };
             list_size += (name.len() + value.len()) as u64 + ENTRY_OVERHEAD;
+            let name_str = match static_name {
+                Some(s) => Str::Static(s),
+                None => Str::Bytes(name),
+            };
             if list_size > max_list {
                 return Err(err(DecodeErrorKind::HeaderListTooLarge {
                     limit: self.limits.max_header_list_size,
                 }));
             }
             sink.field(
-                name,
-                value,
+                name_str,
+                Str::Bytes(value),
                 FieldInfo {
                     repr,
                     index: index_ref,
@@ -614,6 +630,38 @@ fn read_string<'a>(
     Ok((scratch.get(..decoded).unwrap_or_default(), true, end))
 }
 
+/// A name or value as the decoding loop found it: bytes of the static
+/// table (which an explained field refers to instead of copying) or bytes
+/// borrowed from the block, the scratch buffers or the dynamic table.
+#[derive(Clone, Copy)]
+pub(crate) enum Str<'a> {
+    Static(&'static [u8]),
+    Bytes(&'a [u8]),
+}
+
+impl<'a> Str<'a> {
+    #[inline(always)]
+    fn bytes(self) -> &'a [u8] {
+        match self {
+            Str::Static(b) => b,
+            Str::Bytes(b) => b,
+        }
+    }
+
+    #[inline(always)]
+    fn len(self) -> usize {
+        self.bytes().len()
+    }
+
+    #[inline]
+    fn to_octets(self) -> Octets {
+        match self {
+            Str::Static(b) => Octets::from_static(b),
+            Str::Bytes(b) => Octets::copy_from(b),
+        }
+    }
+}
+
 /// How one field was encoded, for sinks that explain.
 pub(crate) struct FieldInfo {
     repr: Representation,
@@ -626,7 +674,7 @@ pub(crate) struct FieldInfo {
 
 /// Receives what the decoding loop finds.
 pub(crate) trait Sink {
-    fn field(&mut self, name: &[u8], value: &[u8], info: FieldInfo);
+    fn field(&mut self, name: Str<'_>, value: Str<'_>, info: FieldInfo);
     fn size_update(&mut self, max_size: u32, span: Span);
     fn inserted(&mut self, entry: u64, field: u32, size: u32);
     fn evicted(&mut self, entry: &Entry<'_>);
@@ -642,10 +690,10 @@ struct Explain {
 }
 
 impl Sink for Explain {
-    fn field(&mut self, name: &[u8], value: &[u8], info: FieldInfo) {
+    fn field(&mut self, name: Str<'_>, value: Str<'_>, info: FieldInfo) {
         self.fields.push(Field {
-            name: Octets::from(name),
-            value: Octets::from(value),
+            name: name.to_octets(),
+            value: value.to_octets(),
             repr: info.repr,
             index: info.index,
             name_huffman: info.name_huffman,
@@ -690,8 +738,8 @@ struct Plain<F>(F);
 
 impl<F: FnMut(&[u8], &[u8])> Sink for Plain<F> {
     #[inline(always)]
-    fn field(&mut self, name: &[u8], value: &[u8], _: FieldInfo) {
-        (self.0)(name, value);
+    fn field(&mut self, name: Str<'_>, value: Str<'_>, _: FieldInfo) {
+        (self.0)(name.bytes(), value.bytes());
     }
     #[inline(always)]
     fn size_update(&mut self, _: u32, _: Span) {}
