@@ -173,6 +173,24 @@ pub struct OutputOptions {
     pub table_events: bool,
     /// Which DATA payloads to attach to frame events (for gRPC messages).
     pub data_payloads: DataPayloads,
+    /// Whether header block events list their fields.
+    pub header_fields: HeaderFields,
+}
+
+/// Whether header block events list their fields (`HeaderBlock::fields`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeaderFields {
+    /// Every field with its value and how it was encoded.
+    #[default]
+    Explained,
+    /// Only their number (`HeaderBlock::fields_not_listed`), for consumers
+    /// that need totals, exchanges or anomalies but not the fields (the
+    /// CLI's `summary`, `frames`, `exchanges` and `anomalies`). Decoding,
+    /// table tracking, exchanges and every diagnostic are the same; no
+    /// field is copied. Ignored when gRPC calls or exchanges are collected
+    /// (`inspect::Options::grpc`, `collect`), which need the fields.
+    Count,
 }
 
 /// Which DATA payloads the connection decoder attaches to frame events.
@@ -193,6 +211,7 @@ impl Default for OutputOptions {
             header_block_bytes: false,
             table_events: true,
             data_payloads: DataPayloads::None,
+            header_fields: HeaderFields::Explained,
         }
     }
 }

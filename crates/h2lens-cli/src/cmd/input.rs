@@ -3,6 +3,7 @@
 use std::fs::File;
 use std::io::{self, IsTerminal, Read};
 use std::path::PathBuf;
+use std::sync::mpsc;
 
 use clap::{Args, ValueEnum};
 use h2lens::inspect::{Event, InputFormat, Inspector, Options};
@@ -74,8 +75,8 @@ pub fn for_each_event(
     mut sink: impl FnMut(Event) -> io::Result<()>,
 ) -> Result<(), InputError> {
     let name = input.file.display().to_string();
-    let (mut reader, size): (Box<dyn Read>, Option<u64>) = if name == "-" {
-        (Box::new(io::stdin().lock()), None)
+    let (reader, size): (Box<dyn Read + Send>, Option<u64>) = if name == "-" {
+        (Box::new(io::stdin()), None)
     } else {
         let file =
             File::open(&input.file).map_err(|e| InputError(format!("cannot open {name}: {e}")))?;
@@ -84,24 +85,16 @@ pub fn for_each_event(
     };
     let progress = make_progress(size, input.no_progress);
     let mut inspector = Inspector::new(options);
-    let mut buf = vec![0u8; 1 << 20];
-    let mut events = Vec::new();
+    let (chunks, spent) = spawn_reader(reader);
     let mut offset = 0u64;
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                return Err(InputError(format!(
-                    "cannot read {name} at byte {offset}: {e}"
-                )))
-            }
-        };
-        offset += n as u64;
-        inspector.push(buf.get(..n).unwrap_or(&[]));
-        inspector.drain(&mut events);
-        for event in events.drain(..) {
+    for chunk in chunks {
+        let buf =
+            chunk.map_err(|e| InputError(format!("cannot read {name} at byte {offset}: {e}")))?;
+        offset += buf.len() as u64;
+        inspector.push(&buf);
+        // Hand the buffer back for the next read (the reader may be gone).
+        let _ = spent.send(buf);
+        while let Some(event) = inspector.next_event() {
             if deliver(&mut sink, event)? {
                 return Ok(());
             }
@@ -111,16 +104,47 @@ pub fn for_each_event(
         }
     }
     inspector.finish();
-    inspector.drain(&mut events);
     if let Some(p) = progress {
         p.finish_and_clear();
     }
-    for event in events.drain(..) {
+    while let Some(event) = inspector.next_event() {
         if deliver(&mut sink, event)? {
             return Ok(());
         }
     }
     Ok(())
+}
+
+/// Bytes read per chunk.
+const CHUNK: usize = 1 << 20;
+
+/// Reads the input on its own thread, a couple of chunks ahead, so the
+/// kernel's copy overlaps decoding. Yields the chunks in order, then ends
+/// (after an error, if any); spent buffers go back through the second
+/// channel to be reused.
+fn spawn_reader(
+    mut reader: Box<dyn Read + Send>,
+) -> (mpsc::Receiver<io::Result<Vec<u8>>>, mpsc::Sender<Vec<u8>>) {
+    let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(2);
+    let (spent_tx, spent_rx) = mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || loop {
+        let mut buf = spent_rx.try_recv().unwrap_or_default();
+        buf.resize(CHUNK, 0);
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                let _ = full_tx.send(Err(e));
+                return;
+            }
+        };
+        buf.truncate(n);
+        if full_tx.send(Ok(buf)).is_err() {
+            return; // the decoder stopped early
+        }
+    });
+    (full_rx, spent_tx)
 }
 
 /// Runs the sink; `Ok(true)` means stop (the reader went away).

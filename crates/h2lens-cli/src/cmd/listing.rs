@@ -4,6 +4,7 @@ use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
 use clap::Args;
+use h2lens::config::HeaderFields;
 use h2lens::conn::{ConnEvent, FrameEvent, HeaderBlockEvent};
 use h2lens::hpack::{Field, Representation, TableKind, TableState, UnknownCause};
 use h2lens::inspect::{Event, EventKind, Summary};
@@ -68,7 +69,13 @@ fn run_listing(
     let mut out = stdout();
     let mut filter = Filter::new(args.filter.clone());
     let json = args.json;
-    for_each_event(&args.input, args.input.options(), |event| {
+    let mut options = args.input.options();
+    if listing != Listing::Headers && !filter.needs_stream_facts() {
+        // Frames, exchanges and anomalies do not show header fields (the
+        // --path and --header filters read them).
+        options.config.output.header_fields = HeaderFields::Count;
+    }
+    for_each_event(&args.input, options, |event| {
         if !filter.accept(&event) {
             return Ok(());
         }
@@ -138,7 +145,10 @@ pub fn run_summary(args: ListArgs) -> Result<ExitCode, String> {
     let mut out = stdout();
     let mut summary = None;
     let mut connections = Vec::new();
-    for_each_event(&args.input, args.input.options(), |event| {
+    // Totals only: header fields are counted, not listed.
+    let mut options = args.input.options();
+    options.config.output.header_fields = HeaderFields::Count;
+    for_each_event(&args.input, options, |event| {
         match event.kind {
             EventKind::Summary(s) => summary = Some(s),
             EventKind::Connection(c) => connections.push((event.conn.unwrap_or(0), c, None)),

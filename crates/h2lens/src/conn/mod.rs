@@ -10,6 +10,7 @@
 
 mod blocks;
 mod event;
+mod fields;
 mod frames;
 mod http1;
 mod marks;
@@ -21,11 +22,11 @@ mod streams;
 
 pub use event::{
     BlockKind, BlockRole, ConnDiagnostic, ConnEvent, Exchange, ExchangeState, FrameEvent,
-    HeaderBlockEvent, Http1Event, MessageHead, Origin, PingRtt, Protocol, ProtocolEvent, Reset,
-    SettingsEvent, SkipReason, Skipped, Stalled,
+    HeaderBlockEvent, Http1Event, InlineVec, MessageHead, Origin, PingRtt, Protocol, ProtocolEvent,
+    Reset, SettingsEvent, SkipReason, Skipped, Stalled,
 };
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::Serialize;
 
@@ -36,6 +37,7 @@ use crate::frame::{
     FRAME_HEADER_LEN,
 };
 use crate::hpack::{self, HeaderBlock, TableState, UnknownCause};
+use crate::idhash::{IdMap, IdSet};
 use crate::octets::{HexBytes, Octets};
 use crate::time::{Direction, PerDir, Timestamp};
 
@@ -123,9 +125,9 @@ struct PendingBlock {
     kind: BlockKind,
     promised_stream_id: Option<u32>,
     bytes: Vec<u8>,
-    frames: Vec<u64>,
-    packets: Vec<u64>,
-    fragments: Vec<Span>,
+    frames: InlineVec<u64>,
+    packets: InlineVec<u64>,
+    fragments: InlineVec<Span>,
     end_stream: bool,
     padded: bool,
     priority: Option<frame::PrioritySpec>,
@@ -192,9 +194,9 @@ struct Core {
     /// Flow-control accounting is exact only from the connection start
     /// and without gaps.
     flow_known: bool,
-    streams: HashMap<u32, Stream>,
+    streams: IdMap<u32, Stream>,
     /// Recently reset streams, which may still see frames in flight.
-    recently_reset: HashSet<u32>,
+    recently_reset: IdSet<u32>,
     recently_reset_order: VecDeque<u32>,
     /// Highest stream id each side has opened.
     max_stream: PerDir<u32>,
@@ -208,6 +210,9 @@ struct Core {
     /// An h2c upgrade request waiting for its 101.
     upgrade: Option<UpgradeRequest>,
     next_block_id: u64,
+    /// Names and values of the block being finished when fields are only
+    /// counted (`OutputOptions::header_fields`), reused.
+    plain: fields::PlainFields,
     events: VecDeque<ConnEvent>,
     exchanges: u64,
     diagnostics: u64,
@@ -248,8 +253,8 @@ impl Connection {
                 conn_window: PerDir::both(65_535),
                 conn_stalled: PerDir::default(),
                 flow_known: start == ConnStart::Beginning,
-                streams: HashMap::new(),
-                recently_reset: HashSet::new(),
+                streams: IdMap::default(),
+                recently_reset: IdSet::default(),
                 recently_reset_order: VecDeque::new(),
                 max_stream: PerDir::default(),
                 first_seen: PerDir::default(),
@@ -257,6 +262,7 @@ impl Connection {
                 pings: PerDir::default(),
                 upgrade: None,
                 next_block_id: 0,
+                plain: fields::PlainFields::default(),
                 events: VecDeque::new(),
                 exchanges: 0,
                 diagnostics: 0,
@@ -408,7 +414,13 @@ impl Connection {
     /// Forgets packet marks for bytes no longer needed.
     fn release_marks(&mut self, dir: Direction) {
         let input = &mut self.core.inputs[dir];
-        let mut keep_from = self.readers[dir].offset().min(input.queue.offset());
+        // Only the reader of the current mode holds bytes (the other one's
+        // offset stays where it was left, and would pin every mark).
+        let mut keep_from = match input.mode {
+            Mode::Frames => self.readers[dir].offset(),
+            Mode::Skip(_) => input.offset,
+            _ => input.queue.offset(),
+        };
         if let Some(first) = input.block.as_ref().and_then(|b| b.fragments.first()) {
             keep_from = keep_from.min(first.start);
         }
@@ -558,5 +570,51 @@ fn side_name(dir: Direction) -> &'static str {
     match dir {
         Direction::ClientToServer => "the client",
         Direction::ServerToClient => "the server",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::FrameType;
+
+    fn frame(kind: FrameType, flags: u8, stream_id: u32, payload: &[u8]) -> Vec<u8> {
+        let head = FrameHeader {
+            length: payload.len() as u32,
+            kind,
+            flags: Flags(flags),
+            stream_id,
+            reserved_bit: false,
+        };
+        let mut v = head.encode().to_vec();
+        v.extend_from_slice(payload);
+        v
+    }
+
+    /// The packet marks of a direction stay as few as the bytes buffered,
+    /// however long the connection runs (they once grew by one per packet
+    /// for a whole connection).
+    #[test]
+    fn packet_marks_do_not_accumulate() {
+        let mut conn = Connection::new(&Config::default(), ConnStart::Beginning);
+        let c2s = Direction::ClientToServer;
+        let mut first = PREFACE.to_vec();
+        first.extend(frame(FrameType::SETTINGS, 0, 0, &[]));
+        conn.push(c2s, &first, Origin::default());
+        for packet in 1..=5000u64 {
+            // A PING per packet, cut in two so one half waits in the reader.
+            let ping = frame(FrameType::PING, 0, 0, &packet.to_be_bytes());
+            let (a, b) = ping.split_at(7);
+            let origin = |n| Origin {
+                packet: n,
+                ts: Timestamp::default(),
+            };
+            conn.push(c2s, a, origin(2 * packet));
+            conn.push(c2s, b, origin(2 * packet + 1));
+        }
+        while conn.next_event().is_some() {}
+        let marks = conn.core.inputs[c2s].marks.len();
+        assert!(marks <= 2, "{marks} marks held");
+        assert_eq!(conn.stats().client_to_server.frames, 5001);
     }
 }

@@ -213,6 +213,41 @@ impl Decoder {
         HeaderBlock {
             block: number,
             fields: sink.fields,
+            fields_not_listed: 0,
+            table_events: sink.events,
+            error,
+            diagnostics: sink.diagnostics,
+            table_state,
+            table: self.summary(),
+        }
+    }
+
+    /// Decodes one complete header block like [`Decoder::decode`], but
+    /// hands each field to `each(name, value, unknown)` in wire order
+    /// instead of listing it: [`HeaderBlock::fields`] is empty and
+    /// [`HeaderBlock::fields_not_listed`] counts the fields; table events,
+    /// diagnostics, error and table state are as `decode` reports them.
+    /// For callers that only look at names and values (no per-field
+    /// allocation). `unknown` is [`Field::unknown`].
+    pub fn decode_each(
+        &mut self,
+        block: &[u8],
+        each: impl FnMut(&[u8], &[u8], bool),
+    ) -> HeaderBlock {
+        let number = self.blocks;
+        let table_state = self.state.clone();
+        let mut sink = Each {
+            each,
+            count: 0,
+            events: Vec::new(),
+            diagnostics: Vec::new(),
+            table_events: self.table_events,
+        };
+        let error = self.run(block, &mut sink).err();
+        HeaderBlock {
+            block: number,
+            fields: Vec::new(),
+            fields_not_listed: sink.count,
             table_events: sink.events,
             error,
             diagnostics: sink.diagnostics,
@@ -689,6 +724,18 @@ struct Explain {
     table_events: bool,
 }
 
+impl Explain {
+    fn evicted_event(e: &Entry<'_>) -> TableEvent {
+        TableEvent::Evicted {
+            entry: Some(e.number),
+            name: Octets::from(e.name()),
+            value: Octets::from(e.value()),
+            size: u32::try_from(e.size()).unwrap_or(u32::MAX),
+            inserted_in_block: Some(e.block),
+        }
+    }
+}
+
 impl Sink for Explain {
     fn field(&mut self, name: Str<'_>, value: Str<'_>, info: FieldInfo) {
         self.fields.push(Field {
@@ -719,13 +766,46 @@ impl Sink for Explain {
         if !self.table_events {
             return;
         }
-        self.events.push(TableEvent::Evicted {
-            entry: Some(e.number),
-            name: Octets::from(e.name()),
-            value: Octets::from(e.value()),
-            size: u32::try_from(e.size()).unwrap_or(u32::MAX),
-            inserted_in_block: Some(e.block),
-        });
+        self.events.push(Explain::evicted_event(e));
+    }
+
+    fn diagnostic(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+}
+
+/// Fields to a closure, everything else recorded, for
+/// [`Decoder::decode_each`].
+struct Each<F> {
+    each: F,
+    count: u32,
+    events: Vec<TableEvent>,
+    diagnostics: Vec<Diagnostic>,
+    table_events: bool,
+}
+
+impl<F: FnMut(&[u8], &[u8], bool)> Sink for Each<F> {
+    #[inline]
+    fn field(&mut self, name: Str<'_>, value: Str<'_>, info: FieldInfo) {
+        self.count = self.count.saturating_add(1);
+        (self.each)(name.bytes(), value.bytes(), info.unknown);
+    }
+
+    fn size_update(&mut self, max_size: u32, span: Span) {
+        self.events.push(TableEvent::SizeUpdate { max_size, span });
+    }
+
+    fn inserted(&mut self, entry: u64, field: u32, size: u32) {
+        if self.table_events {
+            self.events
+                .push(TableEvent::Inserted { entry, field, size });
+        }
+    }
+
+    fn evicted(&mut self, e: &Entry<'_>) {
+        if self.table_events {
+            self.events.push(Explain::evicted_event(e));
+        }
     }
 
     fn diagnostic(&mut self, diagnostic: Diagnostic) {

@@ -1,23 +1,22 @@
 //! Captures: pcap/pcapng records → link/IP/TCP reassembly → one connection
 //! decoder per TCP connection.
 
-use std::collections::HashMap;
-
 use crate::capture::{CaptureEvent, Reader};
 use crate::config::Config;
 use crate::conn::{ConnStart, Connection, Origin, PREFACE};
 use crate::diag::{Diagnostic, Layer};
+use crate::idhash::IdMap;
 use crate::net::{Dissector, NetEvent};
 use crate::time::{Direction, PerDir};
 
-use super::{ConnectionEnd, ConnectionInfo, Event, EventKind, Notice, Summary};
+use super::{ConnectionEnd, ConnectionInfo, Event, EventKind, Notice, Out};
 
 #[derive(Debug)]
 pub(super) struct CaptureStage {
     config: Config,
     reader: Reader,
     net: Dissector,
-    conns: HashMap<u32, Conn>,
+    conns: IdMap<u32, Conn>,
     /// Skipped-packet notices so far (one per packet up to a limit).
     skipped_notices: u64,
 }
@@ -42,21 +41,21 @@ impl CaptureStage {
             config: config.clone(),
             reader: Reader::new(&config.capture),
             net: Dissector::new(&config.tcp),
-            conns: HashMap::new(),
+            conns: IdMap::default(),
             skipped_notices: 0,
         }
     }
 
-    pub fn push(&mut self, bytes: &[u8], out: &mut Vec<Event>, summary: &mut Summary) {
+    pub fn push(&mut self, bytes: &[u8], out: &mut Out) {
         self.reader.push(bytes);
-        self.drain(out, summary);
+        self.drain(out);
     }
 
-    pub fn finish(&mut self, out: &mut Vec<Event>, summary: &mut Summary) {
+    pub fn finish(&mut self, out: &mut Out) {
         self.reader.finish();
-        self.drain(out, summary);
+        self.drain(out);
         self.net.finish();
-        self.drain_net(out, summary);
+        self.drain_net(out);
         let mut ids: Vec<u32> = self.conns.keys().copied().collect();
         ids.sort_unstable();
         for id in ids {
@@ -64,25 +63,31 @@ impl CaptureStage {
         }
     }
 
-    fn drain(&mut self, out: &mut Vec<Event>, summary: &mut Summary) {
+    fn drain(&mut self, out: &mut Out) {
         while let Some(event) = self.reader.next_event() {
             match event {
                 CaptureEvent::Packet(packet) => {
-                    summary.packets += 1;
-                    if summary.first_ts.is_none() {
-                        summary.first_ts = Some(packet.ts);
+                    out.summary.packets += 1;
+                    if out.summary.first_ts.is_none() {
+                        out.summary.first_ts = Some(packet.ts);
                     }
-                    summary.last_ts = Some(packet.ts);
-                    let link = match packet.link_type.name() {
-                        Some(name) => name.to_string(),
-                        None => format!("link type {}", packet.link_type.0),
-                    };
-                    *summary.link_types.entry(link).or_insert(0) += 1;
+                    out.summary.last_ts = Some(packet.ts);
+                    let types = &mut out.summary.link_types;
+                    match packet.link_type.name().and_then(|name| types.get_mut(name)) {
+                        Some(n) => *n += 1,
+                        None => {
+                            let link = match packet.link_type.name() {
+                                Some(name) => name.to_string(),
+                                None => format!("link type {}", packet.link_type.0),
+                            };
+                            *types.entry(link).or_insert(0) += 1;
+                        }
+                    }
                     self.net.handle_packet(&packet);
-                    self.drain_net(out, summary);
+                    self.drain_net(out);
                 }
-                CaptureEvent::Diagnostic(diagnostic) => out.push(notice(None, None, diagnostic)),
-                CaptureEvent::Skipped(block) => out.push(notice(
+                CaptureEvent::Diagnostic(diagnostic) => out.emit(notice(None, None, diagnostic)),
+                CaptureEvent::Skipped(block) => out.emit(notice(
                     None,
                     None,
                     Diagnostic::info(
@@ -97,7 +102,7 @@ impl CaptureStage {
                     )
                     .at(block.span.start),
                 )),
-                CaptureEvent::Secrets(secrets) => out.push(notice(
+                CaptureEvent::Secrets(secrets) => out.emit(notice(
                     None,
                     None,
                     Diagnostic::info(
@@ -113,13 +118,13 @@ impl CaptureStage {
                         ),
                     ),
                 )),
-                CaptureEvent::End(stats) => summary.capture = Some(stats),
+                CaptureEvent::End(stats) => out.summary.capture = Some(stats),
                 CaptureEvent::FileInfo(_) | CaptureEvent::Section(_) | CaptureEvent::Interface(_) => {}
             }
         }
     }
 
-    fn drain_net(&mut self, out: &mut Vec<Event>, summary: &mut Summary) {
+    fn drain_net(&mut self, out: &mut Out) {
         while let Some(event) = self.net.next_event() {
             match event {
                 NetEvent::ConnectionOpened(open) => {
@@ -139,7 +144,7 @@ impl CaptureStage {
                             seen_data: false,
                         },
                     );
-                    out.push(Event {
+                    out.emit(Event {
                         conn: Some(id),
                         kind: EventKind::Connection(ConnectionInfo {
                             client: Some(open.client.to_string()),
@@ -220,24 +225,24 @@ impl CaptureStage {
                                 " (further skipped packets are only counted in the summary)",
                             );
                         }
-                        out.push(notice(Some(skipped.packet), skipped.conn.map(|c| c.0), d));
+                        out.emit(notice(Some(skipped.packet), skipped.conn.map(|c| c.0), d));
                     }
                 }
                 NetEvent::Diagnostic(d) => {
-                    out.push(notice(Some(d.packet), d.conn.map(|c| c.0), d.diagnostic))
+                    out.emit(notice(Some(d.packet), d.conn.map(|c| c.0), d.diagnostic))
                 }
-                NetEvent::Summary(stats) => summary.net = Some(stats),
+                NetEvent::Summary(stats) => out.summary.net = Some(stats),
             }
         }
     }
 
-    fn end_conn(&mut self, id: u32, out: &mut Vec<Event>) {
+    fn end_conn(&mut self, id: u32, out: &mut Out) {
         let Some(mut conn) = self.conns.remove(&id) else {
             return;
         };
         conn.decoder.finish();
         drain_conn(id, &mut conn, out);
-        out.push(Event {
+        out.emit(Event {
             conn: Some(id),
             kind: EventKind::ConnectionEnd(Box::new(ConnectionEnd {
                 protocol: conn.decoder.protocol().cloned(),
@@ -254,9 +259,9 @@ fn notice(packet: Option<u64>, conn: Option<u32>, diagnostic: Diagnostic) -> Eve
     }
 }
 
-fn drain_conn(id: u32, conn: &mut Conn, out: &mut Vec<Event>) {
+fn drain_conn(id: u32, conn: &mut Conn, out: &mut Out) {
     while let Some(ev) = conn.decoder.next_event() {
-        out.push(Event {
+        out.emit(Event {
             conn: Some(id),
             kind: EventKind::Conn(ev),
         });

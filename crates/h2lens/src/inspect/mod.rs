@@ -164,15 +164,40 @@ pub struct Options {
 pub struct Inspector {
     config: Config,
     forced: Option<InputFormat>,
-    grpc: Option<grpc_stage::GrpcStage>,
-    /// Exchanges kept for [`Inspector::exchanges`], when asked for.
-    collector: Option<(Collector, Vec<CollectedExchange>)>,
     stage: Stage,
     /// Bytes held while the format is undecided.
     pending: Vec<u8>,
-    events: VecDeque<Event>,
-    summary: Summary,
+    out: Out,
     finished: bool,
+}
+
+/// Where the stages put their events, each as it is made: counted into the
+/// summary, seen by the gRPC stage and the collector, queued for
+/// [`Inspector::next_event`].
+#[derive(Debug)]
+pub(super) struct Out {
+    events: VecDeque<Event>,
+    pub(super) summary: Summary,
+    grpc: Option<grpc_stage::GrpcStage>,
+    /// Exchanges kept for [`Inspector::exchanges`], when asked for.
+    collector: Option<(Collector, Vec<CollectedExchange>)>,
+}
+
+impl Out {
+    pub(super) fn emit(&mut self, event: Event) {
+        self.summary.count(&event);
+        if let Some((collector, list)) = self.collector.as_mut() {
+            if let Some(exchange) = collector.push(&event) {
+                list.push(exchange);
+            }
+        }
+        let call = self.grpc.as_mut().and_then(|g| g.observe(&event));
+        self.events.push_back(event);
+        if let Some(call) = call {
+            self.summary.count(&call);
+            self.events.push_back(call);
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -200,6 +225,10 @@ impl Inspector {
             });
             grpc_stage::GrpcStage::new(&config.grpc, schema, options.decode_raw)
         });
+        if options.grpc || options.collect {
+            // Calls and collected exchanges are built from the listed fields.
+            config.output.header_fields = crate::config::HeaderFields::Explained;
+        }
         let collector = options.collect.then(|| {
             let max_body = config.grpc.max_message_size as usize;
             (Collector::new(true, max_body), Vec::new())
@@ -207,12 +236,14 @@ impl Inspector {
         let mut inspector = Inspector {
             config,
             forced: options.format,
-            grpc,
-            collector,
             stage: Stage::Detecting,
             pending: Vec::new(),
-            events: VecDeque::new(),
-            summary: Summary::default(),
+            out: Out {
+                events: VecDeque::new(),
+                summary: Summary::default(),
+                grpc,
+                collector,
+            },
             finished: false,
         };
         for diagnostic in notices {
@@ -231,7 +262,8 @@ impl Inspector {
         if self.finished || bytes.is_empty() {
             return;
         }
-        self.summary.input_bytes = self.summary.input_bytes.saturating_add(bytes.len() as u64);
+        let summary = &mut self.out.summary;
+        summary.input_bytes = summary.input_bytes.saturating_add(bytes.len() as u64);
         if let Stage::Detecting = self.stage {
             self.pending.extend_from_slice(bytes);
             self.detect(false);
@@ -247,10 +279,9 @@ impl Inspector {
         if let Stage::Detecting = self.stage {
             self.detect(true);
         }
-        let mut out = Vec::new();
         match &mut self.stage {
-            Stage::Raw(raw) => raw.finish(&mut out),
-            Stage::Capture(capture) => capture.finish(&mut out, &mut self.summary),
+            Stage::Raw(raw) => raw.finish(&mut self.out),
+            Stage::Capture(capture) => capture.finish(&mut self.out),
             Stage::Tap(tap) => {
                 let mut tap_out = Vec::new();
                 tap.finish(&mut tap_out);
@@ -258,9 +289,8 @@ impl Inspector {
             }
             Stage::Detecting | Stage::Unknown => {}
         }
-        self.emit_all(out);
         self.finished = true;
-        let summary = self.summary.clone();
+        let summary = self.out.summary.clone();
         self.emit(Event {
             conn: None,
             kind: EventKind::Summary(Box::new(summary)),
@@ -268,17 +298,17 @@ impl Inspector {
     }
 
     pub fn next_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.out.events.pop_front()
     }
 
     /// Moves all pending events into `out`.
     pub fn drain(&mut self, out: &mut Vec<Event>) {
-        out.extend(self.events.drain(..));
+        out.extend(self.out.events.drain(..));
     }
 
     /// Totals so far (complete after [`finish`](Self::finish)).
     pub fn summary(&self) -> &Summary {
-        &self.summary
+        &self.out.summary
     }
 
     fn detect(&mut self, at_end: bool) {
@@ -310,7 +340,7 @@ impl Inspector {
                 return;
             }
         };
-        self.summary.format = Some(format);
+        self.out.summary.format = Some(format);
         if !format.is_tap() {
             // Tap inputs say what they carry once the tap decoder knows.
             self.emit(Event {
@@ -334,10 +364,9 @@ impl Inspector {
     }
 
     fn feed(&mut self, bytes: &[u8]) {
-        let mut out = Vec::new();
         match &mut self.stage {
-            Stage::Raw(raw) => raw.push(bytes, &mut out),
-            Stage::Capture(capture) => capture.push(bytes, &mut out, &mut self.summary),
+            Stage::Raw(raw) => raw.push(bytes, &mut self.out),
+            Stage::Capture(capture) => capture.push(bytes, &mut self.out),
             Stage::Tap(tap) => {
                 let mut tap_out = Vec::new();
                 tap.push(bytes, &mut tap_out);
@@ -345,7 +374,6 @@ impl Inspector {
             }
             Stage::Detecting | Stage::Unknown => {}
         }
-        self.emit_all(out);
     }
 
     fn emit_tap(&mut self, outputs: Vec<tap_stage::Output>) {
@@ -354,7 +382,7 @@ impl Inspector {
                 tap_stage::Output::Event(event) => self.emit(event),
                 tap_stage::Output::Format(format, fidelity) => {
                     let format = InputFormat::from(format);
-                    self.summary.format = Some(format);
+                    self.out.summary.format = Some(format);
                     self.emit(Event {
                         conn: None,
                         kind: EventKind::Input(InputInfo {
@@ -365,7 +393,7 @@ impl Inspector {
                     });
                 }
                 tap_stage::Output::Exchange(exchange) => {
-                    let call = self.grpc.as_ref().and_then(|g| g.tap_call(&exchange));
+                    let call = self.out.grpc.as_ref().and_then(|g| g.tap_call(&exchange));
                     self.emit(Event {
                         conn: None,
                         kind: EventKind::TapExchange(exchange),
@@ -378,17 +406,12 @@ impl Inspector {
         }
     }
 
-    fn emit_all(&mut self, events: Vec<Event>) {
-        for event in events {
-            self.emit(event);
-        }
-    }
-
     /// Every exchange seen so far with its headers, when
     /// [`Options::collect`] was set (complete after
     /// [`finish`](Self::finish)).
     pub fn exchanges(&self) -> &[CollectedExchange] {
-        self.collector
+        self.out
+            .collector
             .as_ref()
             .map(|(_, list)| list.as_slice())
             .unwrap_or(&[])
@@ -400,17 +423,6 @@ impl Inspector {
     }
 
     fn emit(&mut self, event: Event) {
-        self.summary.count(&event);
-        if let Some((collector, list)) = self.collector.as_mut() {
-            if let Some(exchange) = collector.push(&event) {
-                list.push(exchange);
-            }
-        }
-        let call = self.grpc.as_mut().and_then(|g| g.observe(&event));
-        self.events.push_back(event);
-        if let Some(call) = call {
-            self.summary.count(&call);
-            self.events.push_back(call);
-        }
+        self.out.emit(event);
     }
 }

@@ -9,11 +9,17 @@ impl Summary {
     pub(super) fn count(&mut self, event: &Event) {
         match &event.kind {
             EventKind::Conn(ConnEvent::Frame(f)) => {
-                *self.frames.entry(f.header.kind.to_string()).or_insert(0) += 1;
+                // Known types are counted without building their name.
+                let kind = f.header.kind;
+                match kind.name().and_then(|name| self.frames.get_mut(name)) {
+                    Some(n) => *n += 1,
+                    None => *self.frames.entry(kind.to_string()).or_insert(0) += 1,
+                }
             }
             EventKind::Conn(ConnEvent::HeaderBlock(b)) => {
                 self.header_blocks += 1;
-                self.header_fields += b.hpack.fields.len() as u64;
+                self.header_fields +=
+                    b.hpack.fields.len() as u64 + u64::from(b.hpack.fields_not_listed);
             }
             EventKind::Conn(ConnEvent::Exchange(_)) => self.exchanges += 1,
             EventKind::Conn(ConnEvent::Diagnostic(d)) => {
