@@ -3,10 +3,10 @@
 use std::fs::File;
 use std::io::{self, IsTerminal, Read};
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 
 use clap::{Args, ValueEnum};
-use h2lens::inspect::{Event, InputFormat, Inspector, Options};
+use h2lens::inspect::{Event, InputFormat, Inspector, Options, Shard};
 
 /// Where the input comes from.
 #[derive(Args, Debug, Clone)]
@@ -67,6 +67,18 @@ impl std::fmt::Display for InputError {
     }
 }
 
+/// Opens the input: the reader and, for a file, its size.
+fn open(input: &InputArgs) -> Result<(Box<dyn Read + Send>, Option<u64>), InputError> {
+    let name = input.file.display().to_string();
+    if name == "-" {
+        return Ok((Box::new(io::stdin()), None));
+    }
+    let file =
+        File::open(&input.file).map_err(|e| InputError(format!("cannot open {name}: {e}")))?;
+    let size = file.metadata().ok().map(|m| m.len());
+    Ok((Box::new(file), size))
+}
+
 /// Decodes the input, handing each event to `sink` as soon as it exists.
 /// `sink` returning an error (for example a closed pipe) stops early.
 pub fn for_each_event(
@@ -75,14 +87,7 @@ pub fn for_each_event(
     mut sink: impl FnMut(Event) -> io::Result<()>,
 ) -> Result<(), InputError> {
     let name = input.file.display().to_string();
-    let (reader, size): (Box<dyn Read + Send>, Option<u64>) = if name == "-" {
-        (Box::new(io::stdin()), None)
-    } else {
-        let file =
-            File::open(&input.file).map_err(|e| InputError(format!("cannot open {name}: {e}")))?;
-        let size = file.metadata().ok().map(|m| m.len());
-        (Box::new(file), size)
-    };
+    let (reader, size) = open(input)?;
     let progress = make_progress(size, input.no_progress);
     let mut inspector = Inspector::new(options);
     let (chunks, spent) = spawn_reader(reader);
@@ -113,6 +118,107 @@ pub fn for_each_event(
         }
     }
     Ok(())
+}
+
+/// How many inspectors [`for_each_event_sharded`] should run: one per core
+/// (at most 4), for a capture file; 1 for stdin.
+pub fn shard_count(input: &InputArgs) -> u32 {
+    if input.file.as_os_str() == "-" {
+        return 1;
+    }
+    std::thread::available_parallelism()
+        .map(|n| n.get().clamp(1, 4) as u32)
+        .unwrap_or(1)
+}
+
+/// Decodes the input with `shards` inspectors on as many threads, each
+/// decoding its share of the connections (`Options::shard`), the input read
+/// once and shared. `each(state, event)` sees every event of one shard, in
+/// that shard's order; the shards' states come back in shard order. For
+/// consumers whose result does not depend on the order between
+/// connections (the summary). Inputs that are not captures are decoded by
+/// shard 0 alone.
+pub fn for_each_event_sharded<S: Default + Send>(
+    input: &InputArgs,
+    options: Options,
+    shards: u32,
+    each: impl Fn(&mut S, Event) + Sync,
+) -> Result<Vec<S>, InputError> {
+    let name = input.file.display().to_string();
+    let (mut reader, size) = open(input)?;
+    let progress = make_progress(size, input.no_progress);
+    let (senders, receivers): (Vec<_>, Vec<_>) = (0..shards)
+        .map(|_| mpsc::sync_channel::<Arc<Vec<u8>>>(4))
+        .unzip();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = receivers
+            .into_iter()
+            .zip(0u32..)
+            .map(|(chunks, index)| {
+                let mut options = options.clone();
+                options.shard = Shard {
+                    index,
+                    count: shards,
+                };
+                let each = &each;
+                scope.spawn(move || {
+                    let mut state = S::default();
+                    let mut inspector = Inspector::new(options);
+                    for chunk in chunks {
+                        inspector.push(&chunk);
+                        while let Some(event) = inspector.next_event() {
+                            each(&mut state, event);
+                        }
+                    }
+                    inspector.finish();
+                    while let Some(event) = inspector.next_event() {
+                        each(&mut state, event);
+                    }
+                    state
+                })
+            })
+            .collect();
+        // This thread reads, shares each chunk with every shard.
+        let mut offset = 0u64;
+        let mut failed = None;
+        loop {
+            let mut buf = vec![0u8; CHUNK];
+            match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    buf.truncate(n);
+                    offset += n as u64;
+                    let chunk = Arc::new(buf);
+                    for tx in &senders {
+                        let _ = tx.send(Arc::clone(&chunk));
+                    }
+                    if let Some(p) = &progress {
+                        p.set_position(offset);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    failed = Some(format!("cannot read {name} at byte {offset}: {e}"));
+                    break;
+                }
+            }
+        }
+        drop(senders);
+        let states: Result<Vec<S>, InputError> = workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .map_err(|_| InputError(format!("decoding {name} failed (a thread panicked)")))
+            })
+            .collect();
+        if let Some(p) = progress {
+            p.finish_and_clear();
+        }
+        match failed {
+            Some(message) => Err(InputError(message)),
+            None => states,
+        }
+    })
 }
 
 /// Bytes read per chunk.

@@ -10,7 +10,7 @@ use h2lens::hpack::{Field, Representation, TableKind, TableState, UnknownCause};
 use h2lens::inspect::{Event, EventKind, Summary};
 
 use super::filter::{Filter, FilterArgs};
-use super::input::{for_each_event, InputArgs};
+use super::input::{for_each_event, for_each_event_sharded, shard_count, InputArgs};
 
 #[derive(Args, Debug)]
 pub struct ListArgs {
@@ -143,29 +143,29 @@ fn run_listing(
 
 pub fn run_summary(args: ListArgs) -> Result<ExitCode, String> {
     let mut out = stdout();
-    let mut summary = None;
-    let mut connections = Vec::new();
     // Totals only: header fields are counted, not listed.
     let mut options = args.input.options();
     options.config.output.header_fields = HeaderFields::Count;
-    for_each_event(&args.input, options, |event| {
-        match event.kind {
-            EventKind::Summary(s) => summary = Some(s),
-            EventKind::Connection(c) => connections.push((event.conn.unwrap_or(0), c, None)),
-            EventKind::ConnectionEnd(end) => {
-                if let Some(entry) = connections
-                    .iter_mut()
-                    .rev()
-                    .find(|(id, _, _)| Some(*id) == event.conn)
-                {
-                    entry.2 = Some(end);
-                }
-            }
-            _ => {}
-        }
-        Ok(())
-    })
+    // The totals do not depend on the order between connections, so the
+    // connections are shared out between one inspector per core.
+    let shards = for_each_event_sharded(
+        &args.input,
+        options,
+        shard_count(&args.input),
+        |state: &mut SummaryState, event| state.add(event),
+    )
     .map_err(|e| e.to_string())?;
+    let mut summary: Option<Box<Summary>> = None;
+    let mut connections = Vec::new();
+    for shard in shards {
+        match (summary.as_mut(), shard.summary) {
+            (None, s) => summary = s,
+            (Some(total), Some(s)) => total.add_shard(&s),
+            (Some(_), None) => {}
+        }
+        connections.extend(shard.connections);
+    }
+    connections.sort_by_key(|(id, _, _)| *id);
     let Some(summary) = summary else {
         return Err("no summary was produced".into());
     };
@@ -421,6 +421,33 @@ fn write_exchange(out: &mut Out, conn: u32, ex: &h2lens::conn::Exchange) -> io::
         ex.response_bytes,
         ex.state
     )
+}
+
+/// What `summary` gathers from one shard's events.
+#[derive(Default)]
+struct SummaryState {
+    summary: Option<Box<Summary>>,
+    connections: Vec<ConnRow>,
+}
+
+impl SummaryState {
+    fn add(&mut self, event: Event) {
+        match event.kind {
+            EventKind::Summary(s) => self.summary = Some(s),
+            EventKind::Connection(c) => self.connections.push((event.conn.unwrap_or(0), c, None)),
+            EventKind::ConnectionEnd(end) => {
+                if let Some(entry) = self
+                    .connections
+                    .iter_mut()
+                    .rev()
+                    .find(|(id, _, _)| Some(*id) == event.conn)
+                {
+                    entry.2 = Some(end);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 type ConnRow = (

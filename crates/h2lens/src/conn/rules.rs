@@ -45,7 +45,8 @@ pub(super) fn header_rule_findings(
         } else {
             seen_regular = true;
         }
-        if name.iter().any(|b| b.is_ascii_uppercase()) {
+        // Without an early exit the check vectorizes (names are short).
+        if name.iter().fold(false, |up, b| up | b.is_ascii_uppercase()) {
             out.push(
                 Diagnostic::error(
                     Layer::Stream,

@@ -65,11 +65,27 @@ impl Stream {
     /// Takes request facts from a request (or promised request) block.
     pub fn set_request(&mut self, fields: &(impl FieldView + ?Sized), head: MessageHead) {
         let ex = &mut self.exchange;
-        ex.method = pseudo(fields, b":method");
-        ex.scheme = pseudo(fields, b":scheme");
-        ex.authority = pseudo(fields, b":authority");
-        ex.path = pseudo(fields, b":path");
-        ex.content_type = header(fields, b"content-type");
+        // One pass; the first of each name counts (as `pseudo` finds it).
+        let (mut method, mut scheme, mut authority, mut path, mut content_type) =
+            (None, None, None, None, None);
+        for f in fields.fields() {
+            let slot = match f.name {
+                b":method" => &mut method,
+                b":scheme" => &mut scheme,
+                b":authority" => &mut authority,
+                b":path" => &mut path,
+                b"content-type" => &mut content_type,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(Octets::copy_from(f.value));
+            }
+        }
+        ex.method = method;
+        ex.scheme = scheme;
+        ex.authority = authority;
+        ex.path = path;
+        ex.content_type = content_type;
         self.grpc = ex
             .content_type
             .as_ref()

@@ -9,7 +9,7 @@ use crate::idhash::IdMap;
 use crate::net::{Dissector, NetEvent};
 use crate::time::{Direction, PerDir};
 
-use super::{ConnectionEnd, ConnectionInfo, Event, EventKind, Notice, Out};
+use super::{ConnectionEnd, ConnectionInfo, Event, EventKind, Notice, Out, Shard};
 
 #[derive(Debug)]
 pub(super) struct CaptureStage {
@@ -19,6 +19,7 @@ pub(super) struct CaptureStage {
     conns: IdMap<u32, Conn>,
     /// Skipped-packet notices so far (one per packet up to a limit).
     skipped_notices: u64,
+    shard: Shard,
 }
 
 #[derive(Debug)]
@@ -36,13 +37,14 @@ struct Conn {
 const MAX_SKIP_NOTICES: u64 = 1000;
 
 impl CaptureStage {
-    pub fn new(config: &Config) -> CaptureStage {
+    pub fn new(config: &Config, shard: Shard) -> CaptureStage {
         CaptureStage {
             config: config.clone(),
             reader: Reader::new(&config.capture),
             net: Dissector::new(&config.tcp),
             conns: IdMap::default(),
             skipped_notices: 0,
+            shard,
         }
     }
 
@@ -129,6 +131,9 @@ impl CaptureStage {
             match event {
                 NetEvent::ConnectionOpened(open) => {
                     let id = open.conn.0;
+                    if !self.shard.owns(id) {
+                        continue;
+                    }
                     let start = if open.syn_seen {
                         ConnStart::Beginning
                     } else {

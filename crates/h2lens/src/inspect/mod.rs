@@ -157,6 +157,42 @@ pub struct Options {
     /// `grpc` is on) for [`Inspector::exchanges`] and HAR export. Costs
     /// memory proportional to the input.
     pub collect: bool,
+    /// Decode only some of a capture's connections (see [`Shard`]).
+    pub shard: Shard,
+}
+
+/// Which of a capture's connections an inspector decodes, so that several
+/// inspectors (say, one per thread) can share the work of one capture: each
+/// reads the whole input, but only shard `index` of `count` decodes the
+/// connections whose number `conn % count == index` (numbers are the same
+/// in every shard). Shard 0 also reports everything outside connections
+/// (notices of the capture, link, IP and TCP layers); other shards report
+/// only their connections' events. Inputs that are not captures are
+/// decoded by shard 0 alone. [`Summary::add_shard`] combines the shards'
+/// summaries into the one a single inspector gives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Default for Shard {
+    fn default() -> Shard {
+        Shard { index: 0, count: 1 }
+    }
+}
+
+impl Shard {
+    /// Whether this shard decodes connection `conn`.
+    pub fn owns(self, conn: u32) -> bool {
+        self.count <= 1 || conn % self.count == self.index
+    }
+
+    /// Whether this shard reports what lies outside connections.
+    pub fn is_first(self) -> bool {
+        self.index == 0 || self.count <= 1
+    }
 }
 
 /// Decodes a whole input. See the module documentation.
@@ -164,6 +200,7 @@ pub struct Options {
 pub struct Inspector {
     config: Config,
     forced: Option<InputFormat>,
+    shard: Shard,
     stage: Stage,
     /// Bytes held while the format is undecided.
     pending: Vec<u8>,
@@ -181,10 +218,15 @@ pub(super) struct Out {
     grpc: Option<grpc_stage::GrpcStage>,
     /// Exchanges kept for [`Inspector::exchanges`], when asked for.
     collector: Option<(Collector, Vec<CollectedExchange>)>,
+    /// Notices belong to shard 0 (see [`Shard`]).
+    drop_notices: bool,
 }
 
 impl Out {
     pub(super) fn emit(&mut self, event: Event) {
+        if self.drop_notices && matches!(event.kind, EventKind::Notice(_)) {
+            return;
+        }
         self.summary.count(&event);
         if let Some((collector, list)) = self.collector.as_mut() {
             if let Some(exchange) = collector.push(&event) {
@@ -236,6 +278,7 @@ impl Inspector {
         let mut inspector = Inspector {
             config,
             forced: options.format,
+            shard: options.shard,
             stage: Stage::Detecting,
             pending: Vec::new(),
             out: Out {
@@ -243,6 +286,7 @@ impl Inspector {
                 summary: Summary::default(),
                 grpc,
                 collector,
+                drop_notices: !options.shard.is_first(),
             },
             finished: false,
         };
@@ -353,10 +397,12 @@ impl Inspector {
             });
         }
         self.stage = match format {
+            InputFormat::Pcap | InputFormat::Pcapng => Stage::Capture(Box::new(
+                capture_stage::CaptureStage::new(&self.config, self.shard),
+            )),
+            // Not a capture: shard 0 decodes it all.
+            _ if !self.shard.is_first() => Stage::Unknown,
             InputFormat::Http2 => Stage::Raw(Box::new(raw::RawStage::new(&self.config))),
-            InputFormat::Pcap | InputFormat::Pcapng => {
-                Stage::Capture(Box::new(capture_stage::CaptureStage::new(&self.config)))
-            }
             _ => Stage::Tap(Box::new(tap_stage::TapStage::new(&self.config))),
         };
         let pending = std::mem::take(&mut self.pending);

@@ -5,6 +5,41 @@ use crate::conn::ConnEvent;
 use super::{Event, EventKind, Summary};
 
 impl Summary {
+    /// Adds the connection totals of another shard's summary (see
+    /// [`super::Shard`]) to this one, shard 0's: counts of connections,
+    /// frames, blocks, fields, streams, exchanges, calls, diagnostics and
+    /// stream bytes add up; what every shard saw alike (input, packets,
+    /// link types, capture and TCP/IP accounting) is kept from this one.
+    pub fn add_shard(&mut self, other: &Summary) {
+        fn add_map(
+            into: &mut std::collections::BTreeMap<String, u64>,
+            from: &std::collections::BTreeMap<String, u64>,
+        ) {
+            for (k, v) in from {
+                *into.entry(k.clone()).or_insert(0) += v;
+            }
+        }
+        self.connections += other.connections;
+        self.http2_connections += other.http2_connections;
+        add_map(&mut self.protocols, &other.protocols);
+        add_map(&mut self.frames, &other.frames);
+        self.header_blocks += other.header_blocks;
+        self.header_fields += other.header_fields;
+        self.streams += other.streams;
+        self.exchanges += other.exchanges;
+        self.grpc_calls += other.grpc_calls;
+        self.tap_exchanges += other.tap_exchanges;
+        let (d, o) = (&mut self.diagnostics, &other.diagnostics);
+        d.errors += o.errors;
+        d.warnings += o.warnings;
+        d.infos += o.infos;
+        let (b, o) = (&mut self.bytes, &other.bytes);
+        b.stream_bytes += o.stream_bytes;
+        b.decoded += o.decoded;
+        b.lost += o.lost;
+        add_map(&mut b.skipped, &o.skipped);
+    }
+
     /// Counts one event.
     pub(super) fn count(&mut self, event: &Event) {
         match &event.kind {
