@@ -1,4 +1,4 @@
-//! `h2lens headers --json` against the corpus oracles: tshark's decode and
+//! `h2lens headers --json --explain` against the corpus oracles: tshark's decode and
 //! an independent HPACK decode (python-hyper `hpack`, `raw_hex`) of every
 //! header block, made by `../shared/corpus/scripts/oracle.py` and vendored
 //! in `tests/fixtures/corpus/` (see its README for the format).
@@ -26,8 +26,10 @@ fn h2lens(args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
+/// `--explain`: the check below compares representations and indices,
+/// which the JSON carries only with it (as the text listing).
 fn headers_json(capture: &Path) -> Vec<Value> {
-    h2lens(&["headers", "--json", capture.to_str().unwrap()])
+    h2lens(&["headers", "--json", "--explain", capture.to_str().unwrap()])
         .lines()
         .map(|l| serde_json::from_str(l).expect("json line"))
         .collect()

@@ -2,6 +2,7 @@
 
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
+use std::sync::mpsc;
 
 use clap::Args;
 use h2lens::config::HeaderFields;
@@ -11,6 +12,7 @@ use h2lens::inspect::{Event, EventKind, Summary};
 
 use super::filter::{Filter, FilterArgs};
 use super::input::{for_each_event, for_each_event_sharded, shard_count, InputArgs};
+use super::jsonl;
 
 #[derive(Args, Debug)]
 pub struct ListArgs {
@@ -32,13 +34,17 @@ pub struct HeadersArgs {
     #[arg(long)]
     pub grouped: bool,
     /// Show how each field was encoded: representation, Huffman, index and
-    /// what it resolved to.
+    /// what it resolved to. With --json: each field's `repr`, `index`,
+    /// `name_huffman`, `value_huffman` and `span`, and each block's
+    /// `table_events` and `table` (without it, fields carry `name`, `value`
+    /// and `unknown` only; the members are the same, the encoding ones are
+    /// left out).
     #[arg(long)]
     pub explain: bool,
 }
 
 /// Which events a listing prints.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Listing {
     Headers,
     Frames,
@@ -66,79 +72,179 @@ fn run_listing(
     grouped: bool,
     explain: bool,
 ) -> Result<ExitCode, String> {
-    let mut out = stdout();
     let mut filter = Filter::new(args.filter.clone());
-    let json = args.json;
     let mut options = args.input.options();
     if listing != Listing::Headers && !filter.needs_stream_facts() {
         // Frames, exchanges and anomalies do not show header fields (the
         // --path and --header filters read them).
         options.config.output.header_fields = HeaderFields::Count;
     }
-    for_each_event(&args.input, options, |event| {
-        if !filter.accept(&event) {
+    let mut printer = Printer {
+        listing,
+        json: args.json,
+        grouped,
+        explain,
+        writer: jsonl::Writer::new(if explain || listing != Listing::Headers {
+            jsonl::Detail::Explained
+        } else {
+            jsonl::Detail::Names
+        }),
+        buf: Vec::with_capacity(PRINT_BUFFER * 2),
+    };
+    // Decoding on this thread, formatting and writing on another: events
+    // go over in batches, in order, and come back to be freed here, where
+    // they were allocated (a free from another thread contends for the
+    // allocator's lock).
+    let (batches, printing) = mpsc::sync_channel::<Vec<Event>>(4);
+    let (spent_tx, spent) = mpsc::channel::<Vec<Event>>();
+    let print_thread = std::thread::spawn(move || -> io::Result<()> {
+        let mut out = stdout();
+        for batch in printing {
+            for event in &batch {
+                printer.print(&mut out, event)?;
+            }
+            let _ = spent_tx.send(batch);
+        }
+        printer.flush_buf(&mut out)?;
+        out.flush()
+    });
+    let mut batch = Vec::with_capacity(BATCH);
+    // Printed events, freed one per new event: the allocator then hands the
+    // same memory straight back (freeing a whole batch at once overflows
+    // glibc's small per-thread caches).
+    let mut printed: Vec<Event> = Vec::new();
+    let mut empty: Vec<Vec<Event>> = Vec::new();
+    let decoded = for_each_event(&args.input, options, |event| {
+        if !filter.accept(&event) || !listing.shows(&event) {
+            return Ok(());
+        }
+        drop(printed.pop());
+        batch.push(event);
+        if batch.len() >= BATCH {
+            for mut old in spent.try_iter() {
+                if printed.is_empty() {
+                    std::mem::swap(&mut printed, &mut old);
+                } else {
+                    printed.append(&mut old);
+                }
+                empty.push(old);
+            }
+            let next = empty.pop().unwrap_or_else(|| Vec::with_capacity(BATCH));
+            let full = std::mem::replace(&mut batch, next);
+            // The printer only goes away after an error (a closed pipe).
+            batches
+                .send(full)
+                .map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe))?;
+        }
+        Ok(())
+    });
+    if !batch.is_empty() {
+        let _ = batches.send(batch);
+    }
+    drop(batches);
+    let printed = print_thread
+        .join()
+        .map_err(|_| "the output thread panicked".to_string())?;
+    decoded.map_err(|e| e.to_string())?;
+    match printed {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("cannot write output: {e}")),
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Events per batch handed to the output thread.
+const BATCH: usize = 256;
+/// JSON bytes gathered before a write.
+const PRINT_BUFFER: usize = 256 << 10;
+
+impl Listing {
+    /// Whether this listing prints `event`.
+    fn shows(self, event: &Event) -> bool {
+        matches!(
+            (&event.kind, self),
+            (EventKind::Conn(ConnEvent::HeaderBlock(_)), Listing::Headers)
+                | (EventKind::Conn(ConnEvent::Frame(_)), Listing::Frames)
+                | (EventKind::Conn(ConnEvent::Exchange(_)), Listing::Exchanges)
+                | (
+                    EventKind::Conn(ConnEvent::Diagnostic(_)),
+                    Listing::Anomalies
+                )
+                | (EventKind::Notice(_), Listing::Anomalies)
+        )
+    }
+}
+
+/// Formats the events a listing shows, on the output thread.
+struct Printer {
+    listing: Listing,
+    json: bool,
+    grouped: bool,
+    explain: bool,
+    writer: jsonl::Writer,
+    /// JSON Lines not yet written.
+    buf: Vec<u8>,
+}
+
+impl Printer {
+    fn print(&mut self, out: &mut Out, event: &Event) -> io::Result<()> {
+        if self.json {
+            match &event.kind {
+                EventKind::Conn(ConnEvent::HeaderBlock(block)) if self.grouped => {
+                    self.flush_buf(out)?;
+                    write_grouped(out, &mut self.writer, event, grouped_json(block))?;
+                }
+                _ => self.writer.write(&mut self.buf, event)?,
+            }
+            if self.buf.len() >= PRINT_BUFFER {
+                self.flush_buf(out)?;
+            }
             return Ok(());
         }
         let conn = event.conn.unwrap_or(0);
-        match (&event.kind, listing) {
+        match (&event.kind, self.listing) {
             (EventKind::Conn(ConnEvent::HeaderBlock(block)), Listing::Headers) => {
-                if json {
-                    write_json(&mut out, &event, grouped.then(|| grouped_json(block)))
-                } else {
-                    write_block(&mut out, conn, block, grouped, explain)
-                }
+                write_block(out, conn, block, self.grouped, self.explain)
             }
             (EventKind::Conn(ConnEvent::Frame(frame)), Listing::Frames) => {
-                if json {
-                    write_json(&mut out, &event, None)
-                } else {
-                    write_frame(&mut out, conn, frame)
-                }
+                write_frame(out, conn, frame)
             }
             (EventKind::Conn(ConnEvent::Exchange(ex)), Listing::Exchanges) => {
-                if json {
-                    write_json(&mut out, &event, None)
-                } else {
-                    write_exchange(&mut out, conn, ex)
-                }
+                write_exchange(out, conn, ex)
             }
             (EventKind::Conn(ConnEvent::Diagnostic(d)), Listing::Anomalies) => {
-                if json {
-                    write_json(&mut out, &event, None)
-                } else {
-                    let stream = d
-                        .stream_id
-                        .map(|s| format!(" stream {s}"))
-                        .unwrap_or_default();
-                    let dir = d.dir.map(|d| format!(" {}", d.arrow())).unwrap_or_default();
-                    writeln!(
-                        out,
-                        "#{} conn {conn}{dir}{stream} {}: {}",
-                        d.origin.packet,
-                        severity(d.diagnostic.severity),
-                        d.diagnostic
-                    )
-                }
+                let stream = d
+                    .stream_id
+                    .map(|s| format!(" stream {s}"))
+                    .unwrap_or_default();
+                let dir = d.dir.map(|d| format!(" {}", d.arrow())).unwrap_or_default();
+                writeln!(
+                    out,
+                    "#{} conn {conn}{dir}{stream} {}: {}",
+                    d.origin.packet,
+                    severity(d.diagnostic.severity),
+                    d.diagnostic
+                )
             }
             (EventKind::Notice(n), Listing::Anomalies) => {
-                if json {
-                    write_json(&mut out, &event, None)
-                } else {
-                    let packet = n.packet.map(|p| format!("#{p} ")).unwrap_or_default();
-                    writeln!(
-                        out,
-                        "{packet}{}: {}",
-                        severity(n.diagnostic.severity),
-                        n.diagnostic
-                    )
-                }
+                let packet = n.packet.map(|p| format!("#{p} ")).unwrap_or_default();
+                writeln!(
+                    out,
+                    "{packet}{}: {}",
+                    severity(n.diagnostic.severity),
+                    n.diagnostic
+                )
             }
             _ => Ok(()),
         }
-    })
-    .map_err(|e| e.to_string())?;
-    out.flush().ok();
-    Ok(ExitCode::SUCCESS)
+    }
+
+    fn flush_buf(&mut self, out: &mut Out) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
 }
 
 pub fn run_summary(args: ListArgs) -> Result<ExitCode, String> {
@@ -189,17 +295,21 @@ fn severity(s: h2lens::Severity) -> &'static str {
     }
 }
 
-fn write_json(out: &mut Out, event: &Event, grouped: Option<serde_json::Value>) -> io::Result<()> {
-    match grouped {
-        None => serde_json::to_writer(&mut *out, event).map_err(io::Error::other)?,
-        Some(grouped) => {
-            let mut value = serde_json::to_value(event).map_err(io::Error::other)?;
-            if let Some(obj) = value.as_object_mut() {
-                obj.insert("grouped".into(), grouped);
-            }
-            serde_json::to_writer(&mut *out, &value).map_err(io::Error::other)?;
-        }
+/// A header block with its fields grouped by name added (as written by
+/// `writer`, so with or without the encoding details).
+fn write_grouped(
+    out: &mut Out,
+    writer: &mut jsonl::Writer,
+    event: &Event,
+    grouped: serde_json::Value,
+) -> io::Result<()> {
+    let mut line = Vec::new();
+    writer.write(&mut line, event)?;
+    let mut value: serde_json::Value = serde_json::from_slice(&line).map_err(io::Error::other)?;
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert("grouped".into(), grouped);
     }
+    serde_json::to_writer(&mut *out, &value).map_err(io::Error::other)?;
     out.write_all(b"\n")
 }
 
