@@ -285,8 +285,8 @@ impl Connection {
         input.stats.bytes = input.stats.bytes.saturating_add(bytes.len() as u64);
         match input.mode {
             Mode::Frames => {
-                self.readers[dir].push(bytes);
-                self.drain_frames(dir);
+                let core = &mut self.core;
+                self.readers[dir].push_with(bytes, |raw| core.handle_frame(dir, raw));
             }
             Mode::Skip(reason) => {
                 let span = Span::new(start, start + bytes.len() as u64);

@@ -1,7 +1,7 @@
 //! Captures: pcap/pcapng records → link/IP/TCP reassembly → one connection
 //! decoder per TCP connection.
 
-use crate::capture::{CaptureEvent, Reader};
+use crate::capture::{CaptureEvent, Next, Reader};
 use crate::config::Config;
 use crate::conn::{ConnStart, Connection, Origin, PREFACE};
 use crate::diag::{Diagnostic, Layer};
@@ -66,25 +66,22 @@ impl CaptureStage {
     }
 
     fn drain(&mut self, out: &mut Out) {
-        while let Some(event) = self.reader.next_event() {
+        loop {
+            let event = match self.reader.next() {
+                None => break,
+                // Most packets: read where they lie in the reader's buffer.
+                Some(Next::Packet(p)) => {
+                    count_packet(out, p.ts, p.link_type);
+                    self.net
+                        .handle(p.link_type, p.number, p.ts, p.data, p.original_len);
+                    self.drain_net(out);
+                    continue;
+                }
+                Some(Next::Event(event)) => event,
+            };
             match event {
                 CaptureEvent::Packet(packet) => {
-                    out.summary.packets += 1;
-                    if out.summary.first_ts.is_none() {
-                        out.summary.first_ts = Some(packet.ts);
-                    }
-                    out.summary.last_ts = Some(packet.ts);
-                    let types = &mut out.summary.link_types;
-                    match packet.link_type.name().and_then(|name| types.get_mut(name)) {
-                        Some(n) => *n += 1,
-                        None => {
-                            let link = match packet.link_type.name() {
-                                Some(name) => name.to_string(),
-                                None => format!("link type {}", packet.link_type.0),
-                            };
-                            *types.entry(link).or_insert(0) += 1;
-                        }
-                    }
+                    count_packet(out, packet.ts, packet.link_type);
                     self.net.handle_packet(&packet);
                     self.drain_net(out);
                 }
@@ -254,6 +251,26 @@ impl CaptureStage {
                 stats: conn.decoder.stats(),
             })),
         });
+    }
+}
+
+fn count_packet(out: &mut Out, ts: crate::Timestamp, link_type: crate::capture::LinkType) {
+    let summary = &mut out.summary;
+    summary.packets += 1;
+    if summary.first_ts.is_none() {
+        summary.first_ts = Some(ts);
+    }
+    summary.last_ts = Some(ts);
+    let types = &mut summary.link_types;
+    match link_type.name().and_then(|name| types.get_mut(name)) {
+        Some(n) => *n += 1,
+        None => {
+            let link = match link_type.name() {
+                Some(name) => name.to_string(),
+                None => format!("link type {}", link_type.0),
+            };
+            *types.entry(link).or_insert(0) += 1;
+        }
     }
 }
 
