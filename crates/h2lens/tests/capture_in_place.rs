@@ -1,4 +1,4 @@
-//! `Reader::next` (packets as views of the reader's buffer) yields exactly
+//! `Reader::next_in_place` (packets as views of the reader's buffer) yields exactly
 //! the events of `Reader::next_event` (packets copied), on every vendored
 //! capture, pushed whole and in uneven chunks.
 
@@ -30,7 +30,7 @@ fn events(bytes: &[u8], chunk: usize, in_place: bool) -> Vec<CaptureEvent> {
     let mut out = Vec::new();
     let mut pull = |reader: &mut Reader, out: &mut Vec<CaptureEvent>| {
         if in_place {
-            while let Some(next) = reader.next() {
+            while let Some(next) = reader.next_in_place() {
                 out.push(match next {
                     Next::Packet(view) => CaptureEvent::Packet(view.to_packet()),
                     Next::Event(event) => event,

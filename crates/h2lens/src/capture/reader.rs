@@ -47,9 +47,9 @@ pub struct Reader {
     /// Bytes the current unit needs in total (for the end-of-file message).
     need: u64,
     queue: VecDeque<CaptureEvent>,
-    /// [`Reader::next`] is stepping: a packet may be handed out in place.
+    /// [`Reader::next_in_place`] is stepping: a packet may be handed out in place.
     in_place: bool,
-    /// The packet [`Reader::next`] hands out in place.
+    /// The packet [`Reader::next_in_place`] hands out in place.
     ready: Option<PacketMeta>,
     /// Last packet number handed out.
     packets: u64,
@@ -132,7 +132,7 @@ impl PacketMeta {
     }
 }
 
-/// What [`Reader::next`] yields.
+/// What [`Reader::next_in_place`] yields.
 #[derive(Debug)]
 pub enum Next<'a> {
     /// A packet, its data in place.
@@ -240,7 +240,7 @@ impl Reader {
     /// As [`Reader::next_event`], but a packet comes as a view of the
     /// reader's buffer instead of a copy (the same events in the same
     /// order; the view lives until the next call).
-    pub fn next(&mut self) -> Option<Next<'_>> {
+    pub fn next_in_place(&mut self) -> Option<Next<'_>> {
         loop {
             if let Some(event) = self.queue.pop_front() {
                 return Some(Next::Event(event));
@@ -605,7 +605,7 @@ impl Reader {
     }
 
     /// A packet whose data is in `buf` (see [`PacketMeta::data_offset`]):
-    /// handed out in place by [`Reader::next`] when nothing is queued before
+    /// handed out in place by [`Reader::next_in_place`] when nothing is queued before
     /// it, else queued with a copy of its data.
     fn emit_packet(&mut self, packet: PacketMeta) {
         self.stats.packets += 1;

@@ -67,7 +67,7 @@ impl CaptureStage {
 
     fn drain(&mut self, out: &mut Out) {
         loop {
-            let event = match self.reader.next() {
+            let event = match self.reader.next_in_place() {
                 None => break,
                 // Most packets: read where they lie in the reader's buffer.
                 Some(Next::Packet(p)) => {
