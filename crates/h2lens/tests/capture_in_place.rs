@@ -28,7 +28,7 @@ fn captures() -> Vec<PathBuf> {
 fn events(bytes: &[u8], chunk: usize, in_place: bool) -> Vec<CaptureEvent> {
     let mut reader = Reader::new(&Default::default());
     let mut out = Vec::new();
-    let mut pull = |reader: &mut Reader, out: &mut Vec<CaptureEvent>| {
+    let pull = |reader: &mut Reader, out: &mut Vec<CaptureEvent>| {
         if in_place {
             while let Some(next) = reader.next_in_place() {
                 out.push(match next {
