@@ -47,9 +47,6 @@ pub struct Decoder {
     /// Huffman output for names and values, reused across fields.
     scratch_name: Vec<u8>,
     scratch_value: Vec<u8>,
-    /// Fields of the block being explained, reused across blocks: the
-    /// block's list is then allocated once, at its exact size.
-    scratch_fields: Vec<Field>,
 }
 
 impl Decoder {
@@ -76,7 +73,6 @@ impl Decoder {
             blocks: 0,
             scratch_name: Vec::new(),
             scratch_value: Vec::new(),
-            scratch_fields: Vec::new(),
         }
     }
 
@@ -204,23 +200,19 @@ impl Decoder {
     pub fn decode(&mut self, block: &[u8]) -> HeaderBlock {
         let number = self.blocks;
         let table_state = self.state.clone();
+        // Every field takes at least one byte. Room for 8 (1 KiB) keeps the
+        // common small blocks within the allocator's per-thread caches
+        // (glibc's end at 1 KiB); larger blocks grow the list.
         let mut sink = Explain {
-            fields: std::mem::take(&mut self.scratch_fields),
+            fields: Vec::with_capacity(block.len().min(8)),
             events: Vec::new(),
             diagnostics: Vec::new(),
             table_events: self.table_events,
         };
-        sink.fields.clear();
         let error = self.run(block, &mut sink).err();
-        // Exactly as many as there are (small lists stay in the
-        // allocator's fast per-size caches).
-        let fields: Vec<Field> = sink.fields.drain(..).collect();
-        if sink.fields.capacity() <= 1024 {
-            self.scratch_fields = sink.fields;
-        }
         HeaderBlock {
             block: number,
-            fields,
+            fields: sink.fields,
             fields_not_listed: 0,
             table_events: sink.events,
             error,
