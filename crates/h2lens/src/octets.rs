@@ -49,7 +49,9 @@ impl Octets {
     pub fn copy_from(bytes: &[u8]) -> Self {
         if bytes.len() <= Self::INLINE {
             let mut buf = [0u8; Self::INLINE];
-            copy_short(&mut buf, bytes);
+            if let Some(dst) = buf.get_mut(..bytes.len()) {
+                dst.copy_from_slice(bytes);
+            }
             Octets(Repr::Inline {
                 len: bytes.len() as u8,
                 buf,
@@ -124,39 +126,6 @@ impl Octets {
 
     pub fn to_hex(&self) -> String {
         to_hex(self.as_bytes())
-    }
-}
-
-/// Copies `src` (at most [`Octets::INLINE`] bytes) to the start of `dst`
-/// with two overlapping fixed-size moves instead of a call to `memcpy`
-/// (most header names and values are this short).
-#[inline(always)]
-fn copy_short(dst: &mut [u8; Octets::INLINE], src: &[u8]) {
-    #[inline(always)]
-    fn two<const N: usize>(dst: &mut [u8; Octets::INLINE], src: &[u8]) {
-        let len = src.len();
-        if let (Some(a), Some(b)) = (src.first_chunk::<N>(), src.last_chunk::<N>()) {
-            if let Some(d) = dst.first_chunk_mut::<N>() {
-                *d = *a;
-            }
-            if let Some(d) = dst
-                .get_mut(len.saturating_sub(N)..len)
-                .and_then(|d| d.first_chunk_mut::<N>())
-            {
-                *d = *b;
-            }
-        }
-    }
-    match src.len() {
-        0 => {}
-        1..=3 => {
-            for (d, s) in dst.iter_mut().zip(src) {
-                *d = *s;
-            }
-        }
-        4..=7 => two::<4>(dst, src),
-        8..=15 => two::<8>(dst, src),
-        _ => two::<16>(dst, src),
     }
 }
 

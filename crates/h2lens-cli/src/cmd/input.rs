@@ -20,6 +20,11 @@ pub struct InputArgs {
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// Decoding threads: each decodes a share of a capture's connections
+    /// (the output is the same whatever the number). Default: one per
+    /// core, at most 4.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub threads: Option<u32>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy)]
@@ -120,11 +125,10 @@ pub fn for_each_event(
     Ok(())
 }
 
-/// How many inspectors [`for_each_event_sharded`] should run: one per core
-/// (at most 4), for a capture file; 1 for stdin.
+/// How many inspectors to run: `--threads`, else one per core (at most 4).
 pub fn shard_count(input: &InputArgs) -> u32 {
-    if input.file.as_os_str() == "-" {
-        return 1;
+    if let Some(n) = input.threads {
+        return n.max(1);
     }
     std::thread::available_parallelism()
         .map(|n| n.get().clamp(1, 4) as u32)
@@ -219,6 +223,289 @@ pub fn for_each_event_sharded<S: Default + Send>(
             None => states,
         }
     })
+}
+
+/// Events of one shard handed to the merge: all of the shard's later events
+/// have positions of at least `through`.
+struct Batch {
+    events: Vec<(u64, Event)>,
+    through: u64,
+}
+
+/// Where [`for_each_kept_event`] delivers events, on its output thread.
+pub trait EventSink {
+    fn event(&mut self, event: &Event) -> io::Result<()>;
+    /// After the last event.
+    fn end(&mut self) -> io::Result<()>;
+}
+
+/// Events kept per batch.
+const BATCH: usize = 256;
+/// Input per chunk when several shards share it: small, so that shards stay
+/// close together and the merge holds few events.
+const SHARED_CHUNK: usize = 256 << 10;
+
+/// Decodes the input with `shards` inspectors on as many threads (as
+/// [`for_each_event_sharded`]), each keeping the events a `keep` filter of
+/// its own selects (each connection's events all reach the same filter, in
+/// order), and hands the kept events to `sink`, on one more thread, in
+/// exactly the order of a single inspector (merged by position, see
+/// `Inspector::next_event_keyed`). Events are freed on the thread that made
+/// them. `sink` failing stops everything; a closed pipe counts as success.
+pub fn for_each_kept_event<K>(
+    input: &InputArgs,
+    options: Options,
+    shards: u32,
+    make_keep: impl Fn() -> K + Sync,
+    mut sink: impl EventSink + Send,
+) -> Result<(), InputError>
+where
+    K: FnMut(&Event) -> bool,
+{
+    let name = input.file.display().to_string();
+    let (mut reader, size) = open(input)?;
+    let progress = make_progress(size, input.no_progress);
+    let shards = shards.max(1) as usize;
+    std::thread::scope(|scope| {
+        let mut inputs = Vec::new();
+        let mut outputs = Vec::new();
+        let mut returns = Vec::new();
+        let mut workers = Vec::new();
+        for index in 0..shards {
+            let (chunk_tx, chunk_rx) = mpsc::sync_channel::<Arc<Vec<u8>>>(1);
+            // Unbounded: a shard never waits for the merge (which may be
+            // waiting for another shard); the input channels bound how far
+            // ahead a shard gets.
+            let (batch_tx, batch_rx) = mpsc::channel::<Batch>();
+            let (spent_tx, spent_rx) = mpsc::channel::<Vec<(u64, Event)>>();
+            inputs.push(chunk_tx);
+            outputs.push(batch_rx);
+            returns.push(spent_tx);
+            let mut options = options.clone();
+            options.shard = Shard {
+                index: index as u32,
+                count: shards as u32,
+            };
+            let make_keep = &make_keep;
+            workers.push(scope.spawn(move || {
+                let mut keep = make_keep();
+                let mut inspector = Inspector::new(options);
+                let mut batch = Vec::with_capacity(BATCH);
+                // Printed events come back and are freed one per new kept
+                // event, so the allocator reuses the memory at once.
+                let mut printed: Vec<(u64, Event)> = Vec::new();
+                let mut empty: Vec<Vec<(u64, Event)>> = Vec::new();
+                let mut through = 0u64;
+                let mut pull = |inspector: &mut Inspector,
+                                batch: &mut Vec<(u64, Event)>,
+                                through: &mut u64|
+                 -> bool {
+                    while let Some((key, event)) = inspector.next_event_keyed() {
+                        *through = key;
+                        if !keep(&event) {
+                            continue;
+                        }
+                        drop(printed.pop());
+                        batch.push((key, event));
+                        if batch.len() >= BATCH {
+                            for mut old in spent_rx.try_iter() {
+                                printed.append(&mut old);
+                                empty.push(old);
+                            }
+                            let next = empty.pop().unwrap_or_else(|| Vec::with_capacity(BATCH));
+                            let events = std::mem::replace(batch, next);
+                            if batch_tx
+                                .send(Batch {
+                                    events,
+                                    through: key,
+                                })
+                                .is_err()
+                            {
+                                return false;
+                            }
+                        }
+                    }
+                    // Everything up to here is out: say how far.
+                    *through = inspector.position();
+                    let next = empty.pop().unwrap_or_default();
+                    let events = std::mem::replace(batch, next);
+                    batch_tx
+                        .send(Batch {
+                            events,
+                            through: *through,
+                        })
+                        .is_ok()
+                };
+                for chunk in chunk_rx {
+                    inspector.push(&chunk);
+                    if !pull(&mut inspector, &mut batch, &mut through) {
+                        return;
+                    }
+                }
+                inspector.finish();
+                pull(&mut inspector, &mut batch, &mut through);
+                // Dropping the sender tells the merge this shard is done.
+            }));
+        }
+        // The merge and the sink on their own thread.
+        let merger = scope.spawn(move || {
+            merge(outputs, returns, &mut sink)?;
+            sink.end()
+        });
+        // This thread reads and shares each chunk with every shard.
+        let mut offset = 0u64;
+        let mut failed = None;
+        loop {
+            let mut buf = vec![0u8; if shards > 1 { SHARED_CHUNK } else { CHUNK }];
+            match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    buf.truncate(n);
+                    offset += n as u64;
+                    let chunk = Arc::new(buf);
+                    let mut delivered = false;
+                    for tx in &inputs {
+                        delivered |= tx.send(Arc::clone(&chunk)).is_ok();
+                    }
+                    if !delivered {
+                        break; // every shard stopped: the output went away
+                    }
+                    if let Some(p) = &progress {
+                        p.set_position(offset);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    failed = Some(format!("cannot read {name} at byte {offset}: {e}"));
+                    break;
+                }
+            }
+        }
+        drop(inputs);
+        let mut panicked = false;
+        for w in workers {
+            panicked |= w.join().is_err();
+        }
+        let sunk = merger.join();
+        if let Some(p) = progress {
+            p.finish_and_clear();
+        }
+        if let Some(message) = failed {
+            return Err(InputError(message));
+        }
+        match sunk {
+            _ if panicked => Err(InputError(format!(
+                "decoding {name} failed (a thread panicked)"
+            ))),
+            Err(_) => Err(InputError("the output thread panicked".into())),
+            Ok(Err(e)) if e.kind() != io::ErrorKind::BrokenPipe => {
+                Err(InputError(format!("cannot write output: {e}")))
+            }
+            Ok(_) => Ok(()),
+        }
+    })
+}
+
+/// Merges the shards' batches by position (ties: the lower shard first)
+/// into `sink`; spent batches go back to their shard.
+fn merge(
+    outputs: Vec<mpsc::Receiver<Batch>>,
+    returns: Vec<mpsc::Sender<Vec<(u64, Event)>>>,
+    sink: &mut impl EventSink,
+) -> io::Result<()> {
+    struct Lane {
+        batches: std::collections::VecDeque<Vec<(u64, Event)>>,
+        /// Index of the next event in the front batch.
+        next: usize,
+        through: u64,
+        done: bool,
+    }
+    impl Lane {
+        fn head(&self) -> Option<u64> {
+            self.batches
+                .front()
+                .and_then(|b| b.get(self.next))
+                .map(|(key, _)| *key)
+        }
+    }
+    let mut lanes: Vec<Lane> = outputs
+        .iter()
+        .map(|_| Lane {
+            batches: Default::default(),
+            next: 0,
+            through: 0,
+            done: false,
+        })
+        .collect();
+    let receive = |lane: &mut Lane, rx: &mpsc::Receiver<Batch>, wait: bool| {
+        let got = if wait {
+            rx.recv().ok()
+        } else {
+            match rx.try_recv() {
+                Ok(b) => Some(b),
+                Err(mpsc::TryRecvError::Empty) => return,
+                Err(mpsc::TryRecvError::Disconnected) => None,
+            }
+        };
+        match got {
+            Some(batch) => {
+                lane.through = lane.through.max(batch.through);
+                if !batch.events.is_empty() {
+                    lane.batches.push_back(batch.events);
+                }
+            }
+            None => lane.done = true,
+        }
+    };
+    loop {
+        // Drop consumed batches (back to their shard, to be freed there).
+        for (lane, back) in lanes.iter_mut().zip(&returns) {
+            while lane.batches.front().is_some_and(|b| lane.next >= b.len()) {
+                if let Some(spent) = lane.batches.pop_front() {
+                    let _ = back.send(spent);
+                }
+                lane.next = 0;
+            }
+        }
+        // The lowest head among the lanes that have one.
+        let best = lanes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| l.head().map(|k| (k, i)))
+            .min();
+        // A lane with nothing buffered may still bring something earlier:
+        // wait for the one that lags most, unless it is done or past.
+        let lagging = lanes
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.head().is_none() && !l.done)
+            .filter(|(i, l)| match best {
+                Some((key, b)) => l.through < key || (l.through == key && *i < b),
+                None => true,
+            })
+            .min_by_key(|(_, l)| l.through)
+            .map(|(i, _)| i);
+        if let Some(i) = lagging {
+            if let (Some(lane), Some(rx)) = (lanes.get_mut(i), outputs.get(i)) {
+                receive(lane, rx, true);
+            }
+            continue;
+        }
+        let Some((_, i)) = best else {
+            return Ok(()); // every lane is done and empty
+        };
+        let Some(lane) = lanes.get_mut(i) else {
+            return Ok(());
+        };
+        if let Some((_, event)) = lane.batches.front().and_then(|b| b.get(lane.next)) {
+            sink.event(event)?;
+        }
+        lane.next += 1;
+        // Take in what has arrived meanwhile, without waiting.
+        if let Some(rx) = outputs.get(i) {
+            receive(lane, rx, false);
+        }
+    }
 }
 
 /// Bytes read per chunk.

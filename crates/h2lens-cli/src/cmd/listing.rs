@@ -2,7 +2,6 @@
 
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
-use std::sync::mpsc;
 
 use clap::Args;
 use h2lens::config::HeaderFields;
@@ -11,7 +10,9 @@ use h2lens::hpack::{Field, Representation, TableKind, TableState, UnknownCause};
 use h2lens::inspect::{Event, EventKind, Summary};
 
 use super::filter::{Filter, FilterArgs};
-use super::input::{for_each_event, for_each_event_sharded, shard_count, InputArgs};
+use super::input::{
+    for_each_event_sharded, for_each_kept_event, shard_count, EventSink, InputArgs,
+};
 use super::jsonl;
 
 #[derive(Args, Debug)]
@@ -52,10 +53,12 @@ pub enum Listing {
     Anomalies,
 }
 
-type Out = BufWriter<io::StdoutLock<'static>>;
+/// Standard output, buffered (`Stdout`, not its lock, so the output
+/// thread can own it; the buffer makes the locking per 64 KiB).
+type Out = BufWriter<io::Stdout>;
 
 fn stdout() -> Out {
-    BufWriter::with_capacity(1 << 16, io::stdout().lock())
+    BufWriter::with_capacity(1 << 16, io::stdout())
 }
 
 pub fn run_list(listing: Listing, args: ListArgs) -> Result<ExitCode, String> {
@@ -72,14 +75,13 @@ fn run_listing(
     grouped: bool,
     explain: bool,
 ) -> Result<ExitCode, String> {
-    let mut filter = Filter::new(args.filter.clone());
     let mut options = args.input.options();
-    if listing != Listing::Headers && !filter.needs_stream_facts() {
+    if listing != Listing::Headers && !Filter::new(args.filter.clone()).needs_stream_facts() {
         // Frames, exchanges and anomalies do not show header fields (the
         // --path and --header filters read them).
         options.config.output.header_fields = HeaderFields::Count;
     }
-    let mut printer = Printer {
+    let printer = Printer {
         listing,
         json: args.json,
         grouped,
@@ -90,70 +92,26 @@ fn run_listing(
             jsonl::Detail::Names
         }),
         buf: Vec::with_capacity(PRINT_BUFFER * 2),
+        out: None,
     };
-    // Decoding on this thread, formatting and writing on another: events
-    // go over in batches, in order, and come back to be freed here, where
-    // they were allocated (a free from another thread contends for the
-    // allocator's lock).
-    let (batches, printing) = mpsc::sync_channel::<Vec<Event>>(4);
-    let (spent_tx, spent) = mpsc::channel::<Vec<Event>>();
-    let print_thread = std::thread::spawn(move || -> io::Result<()> {
-        let mut out = stdout();
-        for batch in printing {
-            for event in &batch {
-                printer.print(&mut out, event)?;
-            }
-            let _ = spent_tx.send(batch);
-        }
-        printer.flush_buf(&mut out)?;
-        out.flush()
-    });
-    let mut batch = Vec::with_capacity(BATCH);
-    // Printed events, freed one per new event: the allocator then hands the
-    // same memory straight back (freeing a whole batch at once overflows
-    // glibc's small per-thread caches).
-    let mut printed: Vec<Event> = Vec::new();
-    let mut empty: Vec<Vec<Event>> = Vec::new();
-    let decoded = for_each_event(&args.input, options, |event| {
-        if !filter.accept(&event) || !listing.shows(&event) {
-            return Ok(());
-        }
-        drop(printed.pop());
-        batch.push(event);
-        if batch.len() >= BATCH {
-            for mut old in spent.try_iter() {
-                if printed.is_empty() {
-                    std::mem::swap(&mut printed, &mut old);
-                } else {
-                    printed.append(&mut old);
-                }
-                empty.push(old);
-            }
-            let next = empty.pop().unwrap_or_else(|| Vec::with_capacity(BATCH));
-            let full = std::mem::replace(&mut batch, next);
-            // The printer only goes away after an error (a closed pipe).
-            batches
-                .send(full)
-                .map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe))?;
-        }
-        Ok(())
-    });
-    if !batch.is_empty() {
-        let _ = batches.send(batch);
-    }
-    drop(batches);
-    let printed = print_thread
-        .join()
-        .map_err(|_| "the output thread panicked".to_string())?;
-    decoded.map_err(|e| e.to_string())?;
-    match printed {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(format!("cannot write output: {e}")),
-        _ => Ok(ExitCode::SUCCESS),
-    }
+    // One inspector per core, each decoding its share of the connections
+    // and keeping what the listing shows; formatting and writing on one
+    // more thread, in the order of a single inspector.
+    let filter = &args.filter;
+    for_each_kept_event(
+        &args.input,
+        options,
+        shard_count(&args.input),
+        || {
+            let mut filter = Filter::new(filter.clone());
+            move |event: &Event| filter.accept(event) && listing.shows(event)
+        },
+        printer,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
 }
 
-/// Events per batch handed to the output thread.
-const BATCH: usize = 256;
 /// JSON bytes gathered before a write.
 const PRINT_BUFFER: usize = 256 << 10;
 
@@ -183,6 +141,23 @@ struct Printer {
     writer: jsonl::Writer,
     /// JSON Lines not yet written.
     buf: Vec<u8>,
+    /// Standard output, opened by the output thread on its first event.
+    out: Option<Out>,
+}
+
+impl EventSink for Printer {
+    fn event(&mut self, event: &Event) -> io::Result<()> {
+        let mut out = self.out.take().unwrap_or_else(stdout);
+        let printed = self.print(&mut out, event);
+        self.out = Some(out);
+        printed
+    }
+
+    fn end(&mut self) -> io::Result<()> {
+        let mut out = self.out.take().unwrap_or_else(stdout);
+        self.flush_buf(&mut out)?;
+        out.flush()
+    }
 }
 
 impl Printer {

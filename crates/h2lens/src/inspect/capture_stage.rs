@@ -60,13 +60,18 @@ impl CaptureStage {
         self.drain_net(out);
         let mut ids: Vec<u32> = self.conns.keys().copied().collect();
         ids.sort_unstable();
+        // Each connection's end has its own position, the same in every
+        // shard whichever connections the shard decodes.
+        let base = out.position.saturating_add(1);
         for id in ids {
+            out.position = base.saturating_add(u64::from(id));
             self.end_conn(id, out);
         }
     }
 
     fn drain(&mut self, out: &mut Out) {
         loop {
+            out.position += 1;
             let event = match self.reader.next_in_place() {
                 None => break,
                 // Most packets: read where they lie in the reader's buffer.
@@ -125,6 +130,7 @@ impl CaptureStage {
 
     fn drain_net(&mut self, out: &mut Out) {
         while let Some(event) = self.net.next_event() {
+            out.position += 1;
             match event {
                 NetEvent::ConnectionOpened(open) => {
                     let id = open.conn.0;

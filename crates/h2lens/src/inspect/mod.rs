@@ -166,10 +166,12 @@ pub struct Options {
 /// reads the whole input, but only shard `index` of `count` decodes the
 /// connections whose number `conn % count == index` (numbers are the same
 /// in every shard). Shard 0 also reports everything outside connections
-/// (notices of the capture, link, IP and TCP layers); other shards report
-/// only their connections' events. Inputs that are not captures are
+/// (the input event, notices of the capture, link, IP and TCP layers);
+/// other shards report only their connections' events and their summary. Inputs that are not captures are
 /// decoded by shard 0 alone. [`Summary::add_shard`] combines the shards'
-/// summaries into the one a single inspector gives.
+/// summaries into the one a single inspector gives, and
+/// [`Inspector::next_event_keyed`] orders their events as one inspector
+/// does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Shard {
@@ -213,7 +215,11 @@ pub struct Inspector {
 /// [`Inspector::next_event`].
 #[derive(Debug)]
 pub(super) struct Out {
-    events: VecDeque<Event>,
+    /// Events with their position (see [`Inspector::next_event_keyed`]).
+    events: VecDeque<(u64, Event)>,
+    /// The input point being decoded: the capture stage moves it on for
+    /// every capture and TCP/IP event it reads (the same in every shard).
+    pub(super) position: u64,
     pub(super) summary: Summary,
     grpc: Option<grpc_stage::GrpcStage>,
     /// Exchanges kept for [`Inspector::exchanges`], when asked for.
@@ -224,7 +230,7 @@ pub(super) struct Out {
 
 impl Out {
     pub(super) fn emit(&mut self, event: Event) {
-        if self.drop_notices && matches!(event.kind, EventKind::Notice(_)) {
+        if self.drop_notices && matches!(event.kind, EventKind::Notice(_) | EventKind::Input(_)) {
             return;
         }
         self.summary.count(&event);
@@ -234,10 +240,10 @@ impl Out {
             }
         }
         let call = self.grpc.as_mut().and_then(|g| g.observe(&event));
-        self.events.push_back(event);
+        self.events.push_back((self.position, event));
         if let Some(call) = call {
             self.summary.count(&call);
-            self.events.push_back(call);
+            self.events.push_back((self.position, call));
         }
     }
 }
@@ -283,6 +289,7 @@ impl Inspector {
             pending: Vec::new(),
             out: Out {
                 events: VecDeque::new(),
+                position: 0,
                 summary: Summary::default(),
                 grpc,
                 collector,
@@ -334,6 +341,7 @@ impl Inspector {
             Stage::Detecting | Stage::Unknown => {}
         }
         self.finished = true;
+        self.out.position = u64::MAX;
         let summary = self.out.summary.clone();
         self.emit(Event {
             conn: None,
@@ -342,12 +350,33 @@ impl Inspector {
     }
 
     pub fn next_event(&mut self) -> Option<Event> {
+        self.out.events.pop_front().map(|(_, event)| event)
+    }
+
+    /// The next event with its position in the input: a number that never
+    /// decreases from one event to the next and names the same input point
+    /// in every [`Shard`] of one input (a capture record or TCP/IP event,
+    /// each connection's end, the end of the input). Events of one position
+    /// all come from one shard (they concern one connection, or none and
+    /// then shard 0), so merging the shards' events by position, each
+    /// shard's in its own order, gives exactly the events of one inspector.
+    pub fn next_event_keyed(&mut self) -> Option<(u64, Event)> {
         self.out.events.pop_front()
+    }
+
+    /// The position the input has been decoded to: no event still to come
+    /// (queued or not) has a lower one (see
+    /// [`Inspector::next_event_keyed`]).
+    pub fn position(&self) -> u64 {
+        self.out
+            .events
+            .front()
+            .map_or(self.out.position, |(key, _)| *key)
     }
 
     /// Moves all pending events into `out`.
     pub fn drain(&mut self, out: &mut Vec<Event>) {
-        out.extend(self.out.events.drain(..));
+        out.extend(self.out.events.drain(..).map(|(_, event)| event));
     }
 
     /// Totals so far (complete after [`finish`](Self::finish)).
