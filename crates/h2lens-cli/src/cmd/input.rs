@@ -228,8 +228,11 @@ pub fn for_each_event_sharded<S: Default + Send>(
 /// Events of one shard handed to the merge: all of the shard's later events
 /// have positions of at least `through`.
 struct Batch {
+    shard: usize,
     events: Vec<(u64, Event)>,
     through: u64,
+    /// The shard's last batch.
+    last: bool,
 }
 
 /// Where [`for_each_kept_event`] delivers events, on its output thread.
@@ -268,18 +271,19 @@ where
     let shards = shards.max(1) as usize;
     std::thread::scope(|scope| {
         let mut inputs = Vec::new();
-        let mut outputs = Vec::new();
         let mut returns = Vec::new();
         let mut workers = Vec::new();
+        // One bounded channel from every shard to the merge: a slow output
+        // holds the shards back, and a merge waiting for one shard still
+        // takes in the others' batches (so none can block the one it waits
+        // for). The input channels, one chunk deep, keep the shards close
+        // together, which bounds what the merge holds.
+        let (batch_tx, batches) = mpsc::sync_channel::<Batch>(2 * shards);
         for index in 0..shards {
             let (chunk_tx, chunk_rx) = mpsc::sync_channel::<Arc<Vec<u8>>>(1);
-            // Unbounded: a shard never waits for the merge (which may be
-            // waiting for another shard); the input channels bound how far
-            // ahead a shard gets.
-            let (batch_tx, batch_rx) = mpsc::channel::<Batch>();
             let (spent_tx, spent_rx) = mpsc::channel::<Vec<(u64, Event)>>();
+            let batch_tx = batch_tx.clone();
             inputs.push(chunk_tx);
-            outputs.push(batch_rx);
             returns.push(spent_tx);
             let mut options = options.clone();
             options.shard = Shard {
@@ -296,6 +300,15 @@ where
                 let mut printed: Vec<(u64, Event)> = Vec::new();
                 let mut empty: Vec<Vec<(u64, Event)>> = Vec::new();
                 let mut through = 0u64;
+                // Takes back what the output is done with (at every send, so
+                // nothing piles up in the channel).
+                let take_back =
+                    |printed: &mut Vec<(u64, Event)>, empty: &mut Vec<Vec<(u64, Event)>>| {
+                        for mut old in spent_rx.try_iter() {
+                            printed.append(&mut old);
+                            empty.push(old);
+                        }
+                    };
                 let mut pull = |inspector: &mut Inspector,
                                 batch: &mut Vec<(u64, Event)>,
                                 through: &mut u64|
@@ -308,16 +321,15 @@ where
                         drop(printed.pop());
                         batch.push((key, event));
                         if batch.len() >= BATCH {
-                            for mut old in spent_rx.try_iter() {
-                                printed.append(&mut old);
-                                empty.push(old);
-                            }
+                            take_back(&mut printed, &mut empty);
                             let next = empty.pop().unwrap_or_else(|| Vec::with_capacity(BATCH));
                             let events = std::mem::replace(batch, next);
                             if batch_tx
                                 .send(Batch {
+                                    shard: index,
                                     events,
                                     through: key,
+                                    last: false,
                                 })
                                 .is_err()
                             {
@@ -327,12 +339,15 @@ where
                     }
                     // Everything up to here is out: say how far.
                     *through = inspector.position();
+                    take_back(&mut printed, &mut empty);
                     let next = empty.pop().unwrap_or_default();
                     let events = std::mem::replace(batch, next);
                     batch_tx
                         .send(Batch {
+                            shard: index,
                             events,
                             through: *through,
+                            last: false,
                         })
                         .is_ok()
                 };
@@ -343,13 +358,20 @@ where
                     }
                 }
                 inspector.finish();
-                pull(&mut inspector, &mut batch, &mut through);
-                // Dropping the sender tells the merge this shard is done.
+                if pull(&mut inspector, &mut batch, &mut through) {
+                    let _ = batch_tx.send(Batch {
+                        shard: index,
+                        events: Vec::new(),
+                        through: u64::MAX,
+                        last: true,
+                    });
+                }
             }));
         }
+        drop(batch_tx);
         // The merge and the sink on their own thread.
         let merger = scope.spawn(move || {
-            merge(outputs, returns, &mut sink)?;
+            merge(batches, shards, returns, &mut sink)?;
             sink.end()
         });
         // This thread reads and shares each chunk with every shard.
@@ -409,14 +431,17 @@ where
 /// Merges the shards' batches by position (ties: the lower shard first)
 /// into `sink`; spent batches go back to their shard.
 fn merge(
-    outputs: Vec<mpsc::Receiver<Batch>>,
+    batches: mpsc::Receiver<Batch>,
+    shards: usize,
     returns: Vec<mpsc::Sender<Vec<(u64, Event)>>>,
     sink: &mut impl EventSink,
 ) -> io::Result<()> {
+    #[derive(Default)]
     struct Lane {
         batches: std::collections::VecDeque<Vec<(u64, Event)>>,
         /// Index of the next event in the front batch.
         next: usize,
+        /// No later event of this shard has a lower position.
         through: u64,
         done: bool,
     }
@@ -428,37 +453,9 @@ fn merge(
                 .map(|(key, _)| *key)
         }
     }
-    let mut lanes: Vec<Lane> = outputs
-        .iter()
-        .map(|_| Lane {
-            batches: Default::default(),
-            next: 0,
-            through: 0,
-            done: false,
-        })
-        .collect();
-    let receive = |lane: &mut Lane, rx: &mpsc::Receiver<Batch>, wait: bool| {
-        let got = if wait {
-            rx.recv().ok()
-        } else {
-            match rx.try_recv() {
-                Ok(b) => Some(b),
-                Err(mpsc::TryRecvError::Empty) => return,
-                Err(mpsc::TryRecvError::Disconnected) => None,
-            }
-        };
-        match got {
-            Some(batch) => {
-                lane.through = lane.through.max(batch.through);
-                if !batch.events.is_empty() {
-                    lane.batches.push_back(batch.events);
-                }
-            }
-            None => lane.done = true,
-        }
-    };
+    let mut lanes: Vec<Lane> = (0..shards).map(|_| Lane::default()).collect();
     loop {
-        // Drop consumed batches (back to their shard, to be freed there).
+        // Consumed batches go back to their shard, to be freed there.
         for (lane, back) in lanes.iter_mut().zip(&returns) {
             while lane.batches.front().is_some_and(|b| lane.next >= b.len()) {
                 if let Some(spent) = lane.batches.pop_front() {
@@ -473,21 +470,28 @@ fn merge(
             .enumerate()
             .filter_map(|(i, l)| l.head().map(|k| (k, i)))
             .min();
-        // A lane with nothing buffered may still bring something earlier:
-        // wait for the one that lags most, unless it is done or past.
-        let lagging = lanes
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| l.head().is_none() && !l.done)
-            .filter(|(i, l)| match best {
-                Some((key, b)) => l.through < key || (l.through == key && *i < b),
-                None => true,
-            })
-            .min_by_key(|(_, l)| l.through)
-            .map(|(i, _)| i);
-        if let Some(i) = lagging {
-            if let (Some(lane), Some(rx)) = (lanes.get_mut(i), outputs.get(i)) {
-                receive(lane, rx, true);
+        // A lane with nothing buffered may still bring something earlier.
+        let waiting = lanes.iter().enumerate().any(|(i, l)| {
+            l.head().is_none()
+                && !l.done
+                && match best {
+                    Some((key, b)) => l.through < key || (l.through == key && i < b),
+                    None => true,
+                }
+        });
+        if waiting {
+            match batches.recv() {
+                Ok(batch) => {
+                    if let Some(lane) = lanes.get_mut(batch.shard) {
+                        lane.through = lane.through.max(batch.through);
+                        lane.done |= batch.last;
+                        if !batch.events.is_empty() {
+                            lane.batches.push_back(batch.events);
+                        }
+                    }
+                }
+                // Every shard is gone.
+                Err(_) => lanes.iter_mut().for_each(|l| l.done = true),
             }
             continue;
         }
@@ -501,10 +505,6 @@ fn merge(
             sink.event(event)?;
         }
         lane.next += 1;
-        // Take in what has arrived meanwhile, without waiting.
-        if let Some(rx) = outputs.get(i) {
-            receive(lane, rx, false);
-        }
     }
 }
 
