@@ -185,14 +185,15 @@ pub fn for_each_event_sharded<S: Default + Send>(
         // This thread reads, shares each chunk with every shard.
         let mut offset = 0u64;
         let mut failed = None;
+        let mut buffers = Buffers::new(CHUNK);
         loop {
-            let mut buf = vec![0u8; CHUNK];
+            let mut buf = buffers.take();
             match reader.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => {
                     buf.truncate(n);
                     offset += n as u64;
-                    let chunk = Arc::new(buf);
+                    let chunk = buffers.share(buf);
                     for tx in &senders {
                         let _ = tx.send(Arc::clone(&chunk));
                     }
@@ -377,14 +378,15 @@ where
         // This thread reads and shares each chunk with every shard.
         let mut offset = 0u64;
         let mut failed = None;
+        let mut buffers = Buffers::new(if shards > 1 { SHARED_CHUNK } else { CHUNK });
         loop {
-            let mut buf = vec![0u8; if shards > 1 { SHARED_CHUNK } else { CHUNK }];
+            let mut buf = buffers.take();
             match reader.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => {
                     buf.truncate(n);
                     offset += n as u64;
-                    let chunk = Arc::new(buf);
+                    let chunk = buffers.share(buf);
                     let mut delivered = false;
                     for tx in &inputs {
                         delivered |= tx.send(Arc::clone(&chunk)).is_ok();
@@ -505,6 +507,47 @@ fn merge(
             sink.event(event)?;
         }
         lane.next += 1;
+    }
+}
+
+/// Read buffers shared with the decoding threads, reused once they are
+/// done with them (a fresh buffer each time costs page faults and zeroing).
+struct Buffers {
+    size: usize,
+    shared: std::collections::VecDeque<Arc<Vec<u8>>>,
+}
+
+impl Buffers {
+    fn new(size: usize) -> Buffers {
+        Buffers {
+            size,
+            shared: Default::default(),
+        }
+    }
+
+    /// A buffer of `size` bytes: the oldest shared one if nobody else holds
+    /// it any more, else a new one.
+    fn take(&mut self) -> Vec<u8> {
+        let mut buf = match self.shared.pop_front().map(Arc::try_unwrap) {
+            Some(Ok(buf)) => buf,
+            Some(Err(still_used)) => {
+                self.shared.push_front(still_used);
+                if self.shared.len() > 8 {
+                    // Forget the oldest: its last user frees it.
+                    self.shared.pop_front();
+                }
+                Vec::new()
+            }
+            None => Vec::new(),
+        };
+        buf.resize(self.size, 0);
+        buf
+    }
+
+    fn share(&mut self, buf: Vec<u8>) -> Arc<Vec<u8>> {
+        let chunk = Arc::new(buf);
+        self.shared.push_back(Arc::clone(&chunk));
+        chunk
     }
 }
 
