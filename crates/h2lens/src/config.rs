@@ -175,6 +175,13 @@ pub struct OutputOptions {
     pub data_payloads: DataPayloads,
     /// Whether header block events list their fields.
     pub header_fields: HeaderFields,
+    /// Emit a frame event per frame. Off, frames are decoded and checked
+    /// all the same (every diagnostic, exchange and count stays), and
+    /// `inspect::Summary::frames` still counts them, but no frame event is
+    /// made: for consumers that never look at frames (the CLI's `summary`,
+    /// `headers`, `exchanges`, `anomalies`). Ignored when gRPC calls or
+    /// exchanges are collected, and for tap inputs.
+    pub frame_events: bool,
 }
 
 /// Whether header block events list their fields (`HeaderBlock::fields`).
@@ -212,6 +219,7 @@ impl Default for OutputOptions {
             table_events: true,
             data_payloads: DataPayloads::None,
             header_fields: HeaderFields::Explained,
+            frame_events: true,
         }
     }
 }

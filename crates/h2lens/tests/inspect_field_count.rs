@@ -90,3 +90,44 @@ fn listed_blocks_do_not_mention_unlisted_fields() {
     assert!(json.iter().any(|l| l.contains("\"header_block\"")));
     assert!(json.iter().all(|l| !l.contains("fields_not_listed")));
 }
+
+fn decode_with(bytes: &[u8], options: Options) -> Vec<Event> {
+    let mut inspector = Inspector::new(options);
+    for chunk in bytes.chunks(1459) {
+        inspector.push(chunk);
+    }
+    inspector.finish();
+    let mut events = Vec::new();
+    inspector.drain(&mut events);
+    events
+}
+
+/// `OutputOptions::frame_events = false` leaves out the frame events and
+/// nothing else: the other events are the same, in the same order, and the
+/// summary still counts every frame by type.
+#[test]
+fn without_frame_events_only_the_frame_events_go() {
+    let mut frames = 0;
+    for path in captures() {
+        let bytes = std::fs::read(&path).unwrap();
+        let all = decode_with(&bytes, Options::default());
+        let mut options = Options::default();
+        options.config.output.frame_events = false;
+        let fewer = decode_with(&bytes, options);
+        let expected: Vec<String> = all
+            .iter()
+            .filter(|e| {
+                let frame = matches!(e.kind, EventKind::Conn(ConnEvent::Frame(_)));
+                frames += usize::from(frame);
+                !frame
+            })
+            .map(|e| serde_json::to_string(e).unwrap())
+            .collect();
+        let got: Vec<String> = fewer
+            .iter()
+            .map(|e| serde_json::to_string(e).unwrap())
+            .collect();
+        assert_eq!(got, expected, "{}", path.display());
+    }
+    assert!(frames > 1000, "{frames} frame events");
+}

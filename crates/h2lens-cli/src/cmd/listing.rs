@@ -81,6 +81,8 @@ fn run_listing(
         // --path and --header filters read them).
         options.config.output.header_fields = HeaderFields::Count;
     }
+    // Only the frames listing shows frame events.
+    options.config.output.frame_events = listing == Listing::Frames;
     let printer = Printer {
         listing,
         json: args.json,
@@ -227,6 +229,7 @@ pub fn run_summary(args: ListArgs) -> Result<ExitCode, String> {
     // Totals only: header fields are counted, not listed.
     let mut options = args.input.options();
     options.config.output.header_fields = HeaderFields::Count;
+    options.config.output.frame_events = false;
     // The totals do not depend on the order between connections, so the
     // connections are shared out between one inspector per core.
     let shards = for_each_event_sharded(

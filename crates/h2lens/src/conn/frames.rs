@@ -259,6 +259,17 @@ impl Core {
         origin: Origin,
         raw: &RawFrame<'_>,
     ) {
+        if !self.cfg.output.frame_events {
+            match self
+                .frame_counts
+                .iter_mut()
+                .find(|(k, _)| *k == header.kind)
+            {
+                Some((_, n)) => *n += 1,
+                None => self.frame_counts.push((header.kind, 1)),
+            }
+            return;
+        }
         let bytes = match self.cfg.output.frame_bytes {
             0 => None,
             limit => {

@@ -213,6 +213,9 @@ struct Core {
     /// Names and values of the block being finished when fields are only
     /// counted (`OutputOptions::header_fields`), reused.
     plain: fields::PlainFields,
+    /// Frames by type not yet taken by [`Connection::take_frame_counts`],
+    /// counted when frame events are off (`OutputOptions::frame_events`).
+    frame_counts: Vec<(FrameType, u64)>,
     events: VecDeque<ConnEvent>,
     exchanges: u64,
     diagnostics: u64,
@@ -263,6 +266,7 @@ impl Connection {
                 upgrade: None,
                 next_block_id: 0,
                 plain: fields::PlainFields::default(),
+                frame_counts: Vec::new(),
                 events: VecDeque::new(),
                 exchanges: 0,
                 diagnostics: 0,
@@ -375,6 +379,14 @@ impl Connection {
     /// The next event, in the order things happened.
     pub fn next_event(&mut self) -> Option<ConnEvent> {
         self.core.events.pop_front()
+    }
+
+    /// With frame events off (`OutputOptions::frame_events`): hands over
+    /// how many frames of each type were decoded since the last call.
+    pub fn take_frame_counts(&mut self, mut each: impl FnMut(FrameType, u64)) {
+        for (kind, n) in self.core.frame_counts.drain(..) {
+            each(kind, n);
+        }
     }
 
     /// Moves all pending events into `out` (cheaper than one at a time).

@@ -274,8 +274,10 @@ impl Inspector {
             grpc_stage::GrpcStage::new(&config.grpc, schema, options.decode_raw)
         });
         if options.grpc || options.collect {
-            // Calls and collected exchanges are built from the listed fields.
+            // Calls and collected exchanges are built from the listed
+            // fields and the frame events' DATA.
             config.output.header_fields = crate::config::HeaderFields::Explained;
+            config.output.frame_events = true;
         }
         let collector = options.collect.then(|| {
             let max_body = config.grpc.max_message_size as usize;

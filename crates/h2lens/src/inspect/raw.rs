@@ -68,5 +68,7 @@ impl RawStage {
                 kind: EventKind::Conn(ev),
             });
         }
+        self.conn
+            .take_frame_counts(|kind, n| out.summary.add_frames(kind, n));
     }
 }

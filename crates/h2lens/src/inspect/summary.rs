@@ -1,10 +1,20 @@
 //! Running totals over the event stream.
 
 use crate::conn::ConnEvent;
+use crate::frame::FrameType;
 
 use super::{Event, EventKind, Summary};
 
 impl Summary {
+    /// Counts `n` frames of type `kind`.
+    pub(super) fn add_frames(&mut self, kind: FrameType, n: u64) {
+        // Known types are counted without building their name.
+        match kind.name().and_then(|name| self.frames.get_mut(name)) {
+            Some(count) => *count += n,
+            None => *self.frames.entry(kind.to_string()).or_insert(0) += n,
+        }
+    }
+
     /// Adds the connection totals of another shard's summary (see
     /// [`super::Shard`]) to this one, shard 0's: counts of connections,
     /// frames, blocks, fields, streams, exchanges, calls, diagnostics and
@@ -43,14 +53,7 @@ impl Summary {
     /// Counts one event.
     pub(super) fn count(&mut self, event: &Event) {
         match &event.kind {
-            EventKind::Conn(ConnEvent::Frame(f)) => {
-                // Known types are counted without building their name.
-                let kind = f.header.kind;
-                match kind.name().and_then(|name| self.frames.get_mut(name)) {
-                    Some(n) => *n += 1,
-                    None => *self.frames.entry(kind.to_string()).or_insert(0) += 1,
-                }
-            }
+            EventKind::Conn(ConnEvent::Frame(f)) => self.add_frames(f.header.kind, 1),
             EventKind::Conn(ConnEvent::HeaderBlock(b)) => {
                 self.header_blocks += 1;
                 self.header_fields +=
