@@ -1,4 +1,4 @@
-//! `h2lens headers --json` against the corpus oracles: tshark's decode and
+//! `h2lens headers --json --explain` against the corpus oracles: tshark's decode and
 //! an independent HPACK decode (python-hyper `hpack`, `raw_hex`) of every
 //! header block, made by `../shared/corpus/scripts/oracle.py` and vendored
 //! in `tests/fixtures/corpus/` (see its README for the format).
@@ -26,12 +26,16 @@ fn h2lens(args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
+/// `--explain`: the check below compares representations and indices,
+/// which the JSON carries only with it (as the text listing).
 fn headers_json(capture: &Path) -> Vec<Value> {
     headers_json_with(capture, &[])
 }
 
+/// `headers --json --explain` (encoding details included) with extra
+/// arguments.
 fn headers_json_with(capture: &Path, extra: &[&str]) -> Vec<Value> {
-    let mut args = vec!["headers", "--json", capture.to_str().unwrap()];
+    let mut args = vec!["headers", "--json", "--explain", capture.to_str().unwrap()];
     args.extend_from_slice(extra);
     h2lens(&args)
         .lines()

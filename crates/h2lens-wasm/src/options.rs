@@ -70,6 +70,7 @@ impl DecodeOptions {
                 protoset,
                 keylog,
                 collect: js.collect || js.har,
+                shard: Default::default(),
             },
             har: js.har,
             filter,

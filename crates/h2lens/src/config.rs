@@ -174,6 +174,31 @@ pub struct OutputOptions {
     pub table_events: bool,
     /// Which DATA payloads to attach to frame events (for gRPC messages).
     pub data_payloads: DataPayloads,
+    /// Whether header block events list their fields.
+    pub header_fields: HeaderFields,
+    /// Emit a frame event per frame. Off, frames are decoded and checked
+    /// all the same (every diagnostic, exchange and count stays), and
+    /// `inspect::Summary::frames` still counts them, but no frame event is
+    /// made: for consumers that never look at frames (the CLI's `summary`,
+    /// `headers`, `exchanges`, `anomalies`). Ignored when gRPC calls or
+    /// exchanges are collected, and for tap inputs.
+    pub frame_events: bool,
+}
+
+/// Whether header block events list their fields (`HeaderBlock::fields`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeaderFields {
+    /// Every field with its value and how it was encoded.
+    #[default]
+    Explained,
+    /// Only their number (`HeaderBlock::fields_not_listed`), for consumers
+    /// that need totals, exchanges or anomalies but not the fields (the
+    /// CLI's `summary`, `frames`, `exchanges` and `anomalies`). Decoding,
+    /// table tracking, exchanges and every diagnostic are the same; no
+    /// field is copied. Ignored when gRPC calls or exchanges are collected
+    /// (`inspect::Options::grpc`, `collect`), which need the fields.
+    Count,
 }
 
 /// Which DATA payloads the connection decoder attaches to frame events.
@@ -194,6 +219,8 @@ impl Default for OutputOptions {
             header_block_bytes: false,
             table_events: true,
             data_payloads: DataPayloads::None,
+            header_fields: HeaderFields::Explained,
+            frame_events: true,
         }
     }
 }

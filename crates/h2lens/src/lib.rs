@@ -51,6 +51,8 @@ pub mod diff;
 pub mod har;
 pub mod inspect;
 
+mod idhash;
+
 pub use config::Config;
 pub use diag::{Diagnostic, Layer, Severity, Span};
 pub use octets::Octets;

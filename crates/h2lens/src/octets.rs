@@ -14,57 +14,190 @@ use serde::ser::SerializeStruct;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// An owned byte string taken from the wire.
-#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Octets(pub Vec<u8>);
+///
+/// Most header names and values are short, so up to [`Octets::INLINE`]
+/// bytes are kept in place without allocating; the HPACK static table's
+/// names and values are referenced, not copied; longer strings live on the
+/// heap. Comparison, ordering, hashing and serialization depend only on the
+/// bytes, never on where they are kept.
+#[derive(Clone)]
+pub struct Octets(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    /// `buf[..len]`.
+    Inline {
+        len: u8,
+        buf: [u8; Octets::INLINE],
+    },
+    Static(&'static [u8]),
+    Heap(Vec<u8>),
+}
 
 impl Octets {
+    /// Bytes kept in place (the size of an `Octets` is 32 bytes). 30 holds
+    /// about 90 % of the names and values of the hpack-test-case corpus,
+    /// HTTP dates (29 bytes) included.
+    pub const INLINE: usize = 30;
+
     pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
-        Octets(bytes.into())
+        Octets(Repr::Heap(bytes.into()))
     }
 
+    /// Copies `bytes` (in place when they are short).
+    #[inline]
+    pub fn copy_from(bytes: &[u8]) -> Self {
+        if bytes.len() <= Self::INLINE {
+            let mut buf = [0u8; Self::INLINE];
+            if let Some(dst) = buf.get_mut(..bytes.len()) {
+                dst.copy_from_slice(bytes);
+            }
+            Octets(Repr::Inline {
+                len: bytes.len() as u8,
+                buf,
+            })
+        } else {
+            Octets(Repr::Heap(bytes.to_vec()))
+        }
+    }
+
+    /// Refers to bytes that live for the whole program (no copy).
+    #[inline]
+    pub const fn from_static(bytes: &'static [u8]) -> Self {
+        Octets(Repr::Static(bytes))
+    }
+
+    #[inline]
     pub fn as_bytes(&self) -> &[u8] {
-        &self.0
+        match &self.0 {
+            Repr::Inline { len, buf } => buf.get(..usize::from(*len)).unwrap_or_default(),
+            Repr::Static(b) => b,
+            Repr::Heap(v) => v,
+        }
+    }
+
+    /// The bytes as a `Vec` (no copy when they are on the heap).
+    pub fn into_vec(self) -> Vec<u8> {
+        match self.0 {
+            Repr::Heap(v) => v,
+            _ => self.as_bytes().to_vec(),
+        }
+    }
+
+    /// Appends bytes (moving them to the heap when they no longer fit in
+    /// place).
+    pub fn extend_from_slice(&mut self, more: &[u8]) {
+        match &mut self.0 {
+            Repr::Heap(v) => v.extend_from_slice(more),
+            Repr::Inline { len, buf } if usize::from(*len) + more.len() <= Self::INLINE => {
+                let at = usize::from(*len);
+                if let Some(dst) = buf.get_mut(at..at + more.len()) {
+                    dst.copy_from_slice(more);
+                    *len += more.len() as u8;
+                }
+            }
+            _ => {
+                let mut v = Vec::with_capacity(self.len() + more.len());
+                v.extend_from_slice(self.as_bytes());
+                v.extend_from_slice(more);
+                self.0 = Repr::Heap(v);
+            }
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.as_bytes().len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.as_bytes().is_empty()
     }
 
     /// The UTF-8 text, when the bytes are valid UTF-8.
     pub fn as_str(&self) -> Option<&str> {
-        std::str::from_utf8(&self.0).ok()
+        std::str::from_utf8(self.as_bytes()).ok()
     }
 
     /// Text for people: the UTF-8 text when valid, else an escaped form
     /// (see [`escape_bytes`]).
     pub fn display(&self) -> Cow<'_, str> {
-        display_bytes(&self.0)
+        display_bytes(self.as_bytes())
     }
 
     pub fn to_hex(&self) -> String {
-        to_hex(&self.0)
+        to_hex(self.as_bytes())
+    }
+}
+
+impl Default for Octets {
+    fn default() -> Self {
+        Octets::from_static(b"")
+    }
+}
+
+impl std::ops::Deref for Octets {
+    type Target = [u8];
+
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl AsRef<[u8]> for Octets {
+    fn as_ref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for Octets {
+    fn borrow(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl PartialEq for Octets {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for Octets {}
+
+impl PartialOrd for Octets {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Octets {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl std::hash::Hash for Octets {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state)
     }
 }
 
 impl From<&[u8]> for Octets {
     fn from(b: &[u8]) -> Self {
-        Octets(b.to_vec())
+        Octets::copy_from(b)
     }
 }
 
 impl From<Vec<u8>> for Octets {
     fn from(b: Vec<u8>) -> Self {
-        Octets(b)
+        Octets(Repr::Heap(b))
     }
 }
 
 impl From<&str> for Octets {
     fn from(s: &str) -> Self {
-        Octets(s.as_bytes().to_vec())
+        Octets::copy_from(s.as_bytes())
     }
 }
 
@@ -82,7 +215,7 @@ impl fmt::Display for Octets {
 
 impl Serialize for Octets {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serialize_octets(&self.0, serializer)
+        serialize_octets(self.as_bytes(), serializer)
     }
 }
 
@@ -113,7 +246,7 @@ impl<'de> Visitor<'de> for OctetsVisitor {
     }
 
     fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<Octets, E> {
-        Ok(Octets(v))
+        Ok(Octets::from(v))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Octets, A::Error> {
@@ -121,7 +254,7 @@ impl<'de> Visitor<'de> for OctetsVisitor {
         while let Some(b) = seq.next_element::<u8>()? {
             out.push(b);
         }
-        Ok(Octets(out))
+        Ok(Octets::from(out))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Octets, A::Error> {
@@ -136,7 +269,7 @@ impl<'de> Visitor<'de> for OctetsVisitor {
                             .ok_or_else(|| de::Error::custom("`hex` is not valid hex"))?,
                     );
                 }
-                "bytes" => bytes = Some(map.next_value::<Octets>()?.0),
+                "bytes" => bytes = Some(map.next_value::<Octets>()?.into_vec()),
                 "text" => text = Some(map.next_value::<String>()?),
                 _ => {
                     map.next_value::<de::IgnoredAny>()?;
@@ -144,7 +277,7 @@ impl<'de> Visitor<'de> for OctetsVisitor {
             }
         }
         match (bytes, text) {
-            (Some(b), _) => Ok(Octets(b)),
+            (Some(b), _) => Ok(Octets::from(b)),
             (None, Some(t)) => Ok(Octets::from(t.as_str())),
             (None, None) => Err(de::Error::custom("expected `hex`, `bytes` or `text`")),
         }
@@ -292,12 +425,53 @@ mod tests {
     #[test]
     fn reads_back_what_it_writes() {
         for bytes in [b"plain".to_vec(), vec![0, 0xff, b'\\', 0x80]] {
-            let o = Octets(bytes);
+            let o = Octets::from(bytes);
             let json = serde_json::to_string(&o).unwrap();
             assert_eq!(serde_json::from_str::<Octets>(&json).unwrap(), o);
         }
         let arr: Octets = serde_json::from_str("[1,2,255]").unwrap();
         assert_eq!(arr.as_bytes(), &[1, 2, 255]);
+    }
+
+    #[test]
+    fn where_the_bytes_live_does_not_matter() {
+        use std::collections::hash_map::DefaultHasher;
+        use std::hash::{Hash, Hasher};
+        let hash = |o: &Octets| {
+            let mut h = DefaultHasher::new();
+            o.hash(&mut h);
+            h.finish()
+        };
+        let every_length: Vec<String> = (0..=Octets::INLINE + 1)
+            .map(|n| (0..n).map(|i| char::from(b'a' + (i % 26) as u8)).collect())
+            .collect();
+        for text in every_length.iter().map(String::as_str) {
+            let bytes = text.as_bytes();
+            let forms = [
+                Octets::copy_from(bytes),
+                Octets::from(bytes.to_vec()),
+                Octets::from_static(Box::leak(bytes.to_vec().into_boxed_slice())),
+            ];
+            for o in &forms {
+                assert_eq!(o.as_bytes(), bytes);
+                assert_eq!(o, &forms[0]);
+                assert_eq!(hash(o), hash(&forms[0]));
+                assert_eq!(o.cmp(&forms[0]), std::cmp::Ordering::Equal);
+                assert_eq!(
+                    serde_json::to_string(o).unwrap(),
+                    serde_json::to_string(&forms[0]).unwrap()
+                );
+            }
+        }
+        // Growing past the in-place limit keeps every byte.
+        let mut o = Octets::copy_from(b"abc");
+        let tail = vec![b'q'; Octets::INLINE];
+        o.extend_from_slice(b"de");
+        assert_eq!(o.as_bytes(), b"abcde");
+        o.extend_from_slice(&tail);
+        assert_eq!(o.len(), 5 + Octets::INLINE);
+        assert!(o.as_bytes().starts_with(b"abcde") && o.as_bytes().ends_with(&tail));
+        assert!(Octets::copy_from(b"a") < Octets::from(b"b".to_vec()));
     }
 
     #[test]

@@ -89,8 +89,8 @@ fn call_inputs() -> BTreeMap<u32, CallInput> {
             .iter()
             .map(|p| {
                 (
-                    Octets(from_hex(p[0].as_str().unwrap()).unwrap()),
-                    Octets(from_hex(p[1].as_str().unwrap()).unwrap()),
+                    Octets::from(from_hex(p[0].as_str().unwrap()).unwrap()),
+                    Octets::from(from_hex(p[1].as_str().unwrap()).unwrap()),
                 )
             })
             .collect();
@@ -170,7 +170,7 @@ fn summaries() -> BTreeMap<u32, GrpcCall> {
 
 fn group_values(md: &h2lens::grpc::Metadata, name: &str) -> Vec<Vec<u8>> {
     md.get(name.as_bytes())
-        .map(|g| g.values.iter().map(|v| v.0.clone()).collect())
+        .map(|g| g.values.iter().map(|v| v.to_vec()).collect())
         .unwrap_or_default()
 }
 

@@ -89,7 +89,7 @@ proptest! {
 
     #[test]
     fn metadata_never_panics(h in proptest::collection::vec((proptest::collection::vec(any::<u8>(), 0..12), proptest::collection::vec(any::<u8>(), 0..12)), 0..12), tb in any::<bool>()) {
-        let h: Vec<(Octets, Octets)> = h.into_iter().map(|(mut n, v)| { if n.len() % 3 == 0 { n.extend_from_slice(b"-bin"); } (Octets(n), Octets(v)) }).collect();
+        let h: Vec<(Octets, Octets)> = h.into_iter().map(|(mut n, v)| { if n.len() % 3 == 0 { n.extend_from_slice(b"-bin"); } (Octets::from(n), Octets::from(v)) }).collect();
         let md = Metadata::from_headers(&h, tb);
         prop_assert_eq!(md.reserved.len() + md.wire.len(), h.len());
         serde_json::to_string(&md.grouped_object()).unwrap();
@@ -102,7 +102,7 @@ proptest! {
         trailers in proptest::option::of(proptest::collection::vec((prop::sample::select(vec!["grpc-status", "grpc-message", "x-b"]), proptest::collection::vec(any::<u8>(), 0..6)), 0..4)),
         body in framed_body(), rbody in framed_body(), reset in proptest::option::of((0u32..20, any::<bool>())), flags in any::<(bool, bool, bool, bool)>(), times in proptest::option::of((any::<i64>(), any::<i64>())),
     ) {
-        let conv = |l: Vec<(&str, Vec<u8>)>| l.into_iter().map(|(n, v)| (Octets::from(n), Octets(v))).collect::<Vec<_>>();
+        let conv = |l: Vec<(&str, Vec<u8>)>| l.into_iter().map(|(n, v)| (Octets::from(n), Octets::from(v))).collect::<Vec<_>>();
         let input = CallInput {
             request_headers: conv(req),
             response_headers: resp.map(conv),

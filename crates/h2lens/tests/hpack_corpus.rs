@@ -116,7 +116,7 @@ fn decode_fields_agrees_with_decode_on_the_corpus() {
             let want: Vec<_> = block
                 .fields
                 .iter()
-                .map(|f| (f.name.0.clone(), f.value.0.clone()))
+                .map(|f| (f.name.to_vec(), f.value.to_vec()))
                 .collect();
             assert_eq!(got, want, "{folder} {}", path.display());
             assert_eq!(a.summary(), b.summary());

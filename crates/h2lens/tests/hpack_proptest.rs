@@ -95,7 +95,7 @@ proptest! {
             let block = dec.decode(&wire);
             prop_assert_eq!(&block.error, &None);
             prop_assert!(block.diagnostics.is_empty());
-            let got: Headers = block.fields.iter().map(|f| (f.name.0.clone(), f.value.0.clone())).collect();
+            let got: Headers = block.fields.iter().map(|f| (f.name.to_vec(), f.value.to_vec())).collect();
             prop_assert_eq!(&got, &step.headers);
             prop_assert_eq!(u64::from(block.table.size), enc.table_used());
             prop_assert_eq!(block.table.max_size, enc.table_size());
@@ -129,7 +129,7 @@ proptest! {
         let block = dec.decode(&enc.encode(&second));
         prop_assert_eq!(block.error, None);
         prop_assert!(block.diagnostics.is_empty());
-        let got: Headers = block.fields.iter().map(|f| (f.name.0.clone(), f.value.0.clone())).collect();
+        let got: Headers = block.fields.iter().map(|f| (f.name.to_vec(), f.value.to_vec())).collect();
         prop_assert_eq!(got, second);
         prop_assert!(block.table.size <= limit);
     }
@@ -155,7 +155,7 @@ fn agree(
         let want: Headers = explained
             .fields
             .iter()
-            .map(|f| (f.name.0.clone(), f.value.0.clone()))
+            .map(|f| (f.name.to_vec(), f.value.to_vec()))
             .collect();
         prop_assert_eq!(plain, want);
         prop_assert_eq!(a.state(), b.state());

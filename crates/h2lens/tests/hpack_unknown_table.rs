@@ -259,7 +259,7 @@ fn decode_and_decode_fields_agree_on_unknown_tables() {
         let want: Vec<_> = explained
             .fields
             .iter()
-            .map(|f| (f.name.0.clone(), f.value.0.clone()))
+            .map(|f| (f.name.to_vec(), f.value.to_vec()))
             .collect();
         assert_eq!(plain, want);
         assert_eq!(a.state(), b.state());

@@ -56,7 +56,7 @@ fn messages(body: &[u8]) -> Vec<Vec<u8>> {
     r.finish();
     std::iter::from_fn(|| r.next_event())
         .map(|e| match e {
-            ReaderEvent::Message(m) => m.payload.0,
+            ReaderEvent::Message(m) => m.payload.into_vec(),
             other => panic!("{other:?}"),
         })
         .collect()

@@ -69,7 +69,7 @@ fn by_name(list: &[(Vec<u8>, Vec<u8>)]) -> std::collections::BTreeMap<Vec<u8>, V
 }
 
 fn pairs(x: &[(h2lens::Octets, h2lens::Octets)]) -> Vec<(Vec<u8>, Vec<u8>)> {
-    x.iter().map(|(n, v)| (n.0.clone(), v.0.clone())).collect()
+    x.iter().map(|(n, v)| (n.to_vec(), v.to_vec())).collect()
 }
 
 fn exchange<'a>(xs: &'a [TapExchange], id: &str) -> &'a TapExchange {

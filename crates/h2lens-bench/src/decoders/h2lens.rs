@@ -4,9 +4,13 @@
 //! * fields only: `Decoder::decode_fields(&[u8], |name, value| …)`, the
 //!   fastest path, which yields only the pairs.
 //!
-//! Written against the API of the h2lens HPACK work:
-//! `hpack::Decoder::new(&HpackLimits)`, `set_settings_table_size(u32)`,
-//! `decode(&[u8]) -> HeaderBlock` (fields with `name`/`value` as `Octets`),
+//! API used: `hpack::Decoder::new(&HpackLimits)`, or
+//! `Decoder::with_table_size(&HpackLimits, u32)` when the story's first
+//! block comes with a SETTINGS_HEADER_TABLE_SIZE (the setting was in force
+//! before any block, RFC 7541 C.5/C.6); `set_settings_table_size(u32) ->
+//! Option<Diagnostic>` for a size given later (the diagnostic only says a
+//! size above the configured maximum was capped, which no story reaches);
+//! `decode(&[u8]) -> HeaderBlock` (fields with `name`/`value` as `Octets`);
 //! `decode_fields(&[u8], FnMut(&[u8], &[u8])) -> Result<(), DecodeError>`.
 
 use h2lens::config::HpackLimits;
@@ -14,6 +18,15 @@ use h2lens::hpack::Decoder as H2lensDecoder;
 
 use super::Decoder;
 use crate::corpus::Story;
+
+/// A fresh decoder for `story`: with the first block's table size as the
+/// setting in force from the start (later sizes are applied per block).
+fn fresh(limits: &HpackLimits, story: &Story) -> H2lensDecoder {
+    match story.blocks.first().and_then(|b| b.table_size) {
+        Some(size) => H2lensDecoder::with_table_size(limits, size),
+        None => H2lensDecoder::new(limits),
+    }
+}
 use crate::sink::FieldSink;
 
 #[derive(Default)]
@@ -36,10 +49,11 @@ impl Decoder for H2lensExplained {
         story: &Story,
         sink: &mut FieldSink,
     ) -> Result<(), String> {
-        let mut decoder = H2lensDecoder::new(&self.limits);
+        let mut decoder = fresh(&self.limits, story);
         for (i, block) in story.blocks.iter().enumerate() {
-            if let Some(size) = block.table_size {
-                decoder.set_settings_table_size(size);
+            if let (Some(size), true) = (block.table_size, i > 0) {
+                // `Some` only for a size above the configured maximum.
+                let _capped = decoder.set_settings_table_size(size);
             }
             let decoded = decoder.decode(&block.wire);
             for field in &decoded.fields {
@@ -74,10 +88,10 @@ impl Decoder for H2lensFieldsOnly {
         story: &Story,
         sink: &mut FieldSink,
     ) -> Result<(), String> {
-        let mut decoder = H2lensDecoder::new(&self.limits);
+        let mut decoder = fresh(&self.limits, story);
         for (i, block) in story.blocks.iter().enumerate() {
-            if let Some(size) = block.table_size {
-                decoder.set_settings_table_size(size);
+            if let (Some(size), true) = (block.table_size, i > 0) {
+                let _capped = decoder.set_settings_table_size(size);
             }
             decoder
                 .decode_fields(&block.wire, |name: &[u8], value: &[u8]| {

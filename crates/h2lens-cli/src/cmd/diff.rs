@@ -69,6 +69,7 @@ fn collect(
         format: None,
         no_progress: true,
         keylog: keylog.cloned(),
+        threads: None,
     };
     let mut options = input.options();
     options.collect = true;

@@ -41,7 +41,8 @@ impl Filter {
         }
     }
 
-    fn needs_stream_facts(&self) -> bool {
+    /// Whether the filter reads header fields (`--path`, `--header`).
+    pub fn needs_stream_facts(&self) -> bool {
         self.args.path.is_some() || self.args.header.is_some()
     }
 

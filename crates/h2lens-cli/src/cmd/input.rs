@@ -3,17 +3,28 @@
 use std::fs::File;
 use std::io::{self, IsTerminal, Read};
 use std::path::PathBuf;
+use std::sync::{mpsc, Arc};
 
 use clap::{Args, ValueEnum};
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use h2lens::inspect::{Event, EventKind, InputFormat, Inspector, Options};
+use h2lens::inspect::{Event, EventKind, InputFormat, Inspector, Options, Shard};
 use h2lens::{Layer, Severity};
 
 /// The worst input problem seen: 0 none, 1 a damaged input (truncated or
 /// malformed capture), 2 an input h2lens does not recognise. `main` turns
 /// it into the exit status.
 pub static INPUT_STATUS: AtomicU8 = AtomicU8::new(0);
+
+/// Reads `--keylog` into the options (once, for every inspector).
+fn load_keylog(input: &InputArgs, options: &mut Options) -> Result<(), InputError> {
+    if let (Some(path), None) = (&input.keylog, &options.keylog) {
+        let text = std::fs::read(path)
+            .map_err(|e| InputError(format!("cannot read key log {}: {e}", path.display())))?;
+        options.keylog = Some(text);
+    }
+    Ok(())
+}
 
 /// Reports a problem with the input file itself on stderr, naming the file
 /// and offset, and remembers it for the exit status.
@@ -54,6 +65,11 @@ pub struct InputArgs {
     /// used without it.
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<PathBuf>,
+    /// Decoding threads: each decodes a share of a capture's connections
+    /// (the output is the same whatever the number). Default: one per
+    /// core, at most 4.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub threads: Option<u32>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy)]
@@ -102,6 +118,18 @@ impl std::fmt::Display for InputError {
     }
 }
 
+/// Opens the input: the reader and, for a file, its size.
+fn open(input: &InputArgs) -> Result<(Box<dyn Read + Send>, Option<u64>), InputError> {
+    let name = input.file.display().to_string();
+    if name == "-" {
+        return Ok((Box::new(io::stdin()), None));
+    }
+    let file =
+        File::open(&input.file).map_err(|e| InputError(format!("cannot open {name}: {e}")))?;
+    let size = file.metadata().ok().map(|m| m.len());
+    Ok((Box::new(file), size))
+}
+
 /// Decodes the input, handing each event to `sink` as soon as it exists.
 /// `sink` returning an error (for example a closed pipe) stops early.
 pub fn for_each_event(
@@ -119,40 +147,21 @@ pub fn run_inspector(
     mut options: Options,
     mut sink: impl FnMut(Event) -> io::Result<()>,
 ) -> Result<Inspector, InputError> {
-    if let (Some(path), None) = (&input.keylog, &options.keylog) {
-        let text = std::fs::read(path)
-            .map_err(|e| InputError(format!("cannot read key log {}: {e}", path.display())))?;
-        options.keylog = Some(text);
-    }
+    load_keylog(input, &mut options)?;
     let name = input.file.display().to_string();
-    let (mut reader, size): (Box<dyn Read>, Option<u64>) = if name == "-" {
-        (Box::new(io::stdin().lock()), None)
-    } else {
-        let file =
-            File::open(&input.file).map_err(|e| InputError(format!("cannot open {name}: {e}")))?;
-        let size = file.metadata().ok().map(|m| m.len());
-        (Box::new(file), size)
-    };
+    let (reader, size) = open(input)?;
     let progress = make_progress(size, input.no_progress);
     let mut inspector = Inspector::new(options);
-    let mut buf = vec![0u8; 1 << 20];
-    let mut events = Vec::new();
+    let (chunks, spent) = spawn_reader(reader);
     let mut offset = 0u64;
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                return Err(InputError(format!(
-                    "cannot read {name} at byte {offset}: {e}"
-                )))
-            }
-        };
-        offset += n as u64;
-        inspector.push(buf.get(..n).unwrap_or(&[]));
-        inspector.drain(&mut events);
-        for event in events.drain(..) {
+    for chunk in chunks {
+        let buf =
+            chunk.map_err(|e| InputError(format!("cannot read {name} at byte {offset}: {e}")))?;
+        offset += buf.len() as u64;
+        inspector.push(&buf);
+        // Hand the buffer back for the next read (the reader may be gone).
+        let _ = spent.send(buf);
+        while let Some(event) = inspector.next_event() {
             if deliver(&name, &mut sink, event)? {
                 return Ok(inspector);
             }
@@ -162,16 +171,480 @@ pub fn run_inspector(
         }
     }
     inspector.finish();
-    inspector.drain(&mut events);
     if let Some(p) = progress {
         p.finish_and_clear();
     }
-    for event in events.drain(..) {
+    while let Some(event) = inspector.next_event() {
         if deliver(&name, &mut sink, event)? {
             break;
         }
     }
     Ok(inspector)
+}
+
+/// How many inspectors to run: `--threads`, else one per core (at most 4).
+pub fn shard_count(input: &InputArgs) -> u32 {
+    if let Some(n) = input.threads {
+        return n.max(1);
+    }
+    std::thread::available_parallelism()
+        .map(|n| n.get().clamp(1, 4) as u32)
+        .unwrap_or(1)
+}
+
+/// Decodes the input with `shards` inspectors on as many threads, each
+/// decoding its share of the connections (`Options::shard`), the input read
+/// once and shared. `each(state, event)` sees every event of one shard, in
+/// that shard's order; the shards' states come back in shard order. For
+/// consumers whose result does not depend on the order between
+/// connections (the summary). Inputs that are not captures are decoded by
+/// shard 0 alone.
+pub fn for_each_event_sharded<S: Default + Send>(
+    input: &InputArgs,
+    mut options: Options,
+    shards: u32,
+    each: impl Fn(&mut S, Event) + Sync,
+) -> Result<Vec<S>, InputError> {
+    load_keylog(input, &mut options)?;
+    let name = input.file.display().to_string();
+    let (mut reader, size) = open(input)?;
+    let progress = make_progress(size, input.no_progress);
+    let (senders, receivers): (Vec<_>, Vec<_>) = (0..shards)
+        .map(|_| mpsc::sync_channel::<Arc<Vec<u8>>>(4))
+        .unzip();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = receivers
+            .into_iter()
+            .zip(0u32..)
+            .map(|(chunks, index)| {
+                let mut options = options.clone();
+                options.shard = Shard {
+                    index,
+                    count: shards,
+                };
+                let each = &each;
+                let name = &name;
+                scope.spawn(move || {
+                    let mut state = S::default();
+                    let mut inspector = Inspector::new(options);
+                    for chunk in chunks {
+                        inspector.push(&chunk);
+                        while let Some(event) = inspector.next_event() {
+                            note_input_problem(name, &event);
+                            each(&mut state, event);
+                        }
+                    }
+                    inspector.finish();
+                    while let Some(event) = inspector.next_event() {
+                        note_input_problem(name, &event);
+                        each(&mut state, event);
+                    }
+                    state
+                })
+            })
+            .collect();
+        // This thread reads, shares each chunk with every shard.
+        let mut offset = 0u64;
+        let mut failed = None;
+        let mut buffers = Buffers::new(CHUNK);
+        loop {
+            let mut buf = buffers.take();
+            match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    buf.truncate(n);
+                    offset += n as u64;
+                    let chunk = buffers.share(buf);
+                    for tx in &senders {
+                        let _ = tx.send(Arc::clone(&chunk));
+                    }
+                    if let Some(p) = &progress {
+                        p.set_position(offset);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    failed = Some(format!("cannot read {name} at byte {offset}: {e}"));
+                    break;
+                }
+            }
+        }
+        drop(senders);
+        let states: Result<Vec<S>, InputError> = workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .map_err(|_| InputError(format!("decoding {name} failed (a thread panicked)")))
+            })
+            .collect();
+        if let Some(p) = progress {
+            p.finish_and_clear();
+        }
+        match failed {
+            Some(message) => Err(InputError(message)),
+            None => states,
+        }
+    })
+}
+
+/// Events of one shard handed to the merge: all of the shard's later events
+/// have positions of at least `through`.
+struct Batch {
+    shard: usize,
+    events: Vec<(u64, Event)>,
+    through: u64,
+    /// The shard's last batch.
+    last: bool,
+}
+
+/// Where [`for_each_kept_event`] delivers events, on its output thread.
+pub trait EventSink {
+    fn event(&mut self, event: &Event) -> io::Result<()>;
+    /// After the last event.
+    fn end(&mut self) -> io::Result<()>;
+}
+
+/// Events kept per batch.
+const BATCH: usize = 256;
+/// Input per chunk when several shards share it: small, so that shards stay
+/// close together and the merge holds few events.
+const SHARED_CHUNK: usize = 256 << 10;
+
+/// Decodes the input with `shards` inspectors on as many threads (as
+/// [`for_each_event_sharded`]), each keeping the events a `keep` filter of
+/// its own selects (each connection's events all reach the same filter, in
+/// order), and hands the kept events to `sink`, on one more thread, in
+/// exactly the order of a single inspector (merged by position, see
+/// `Inspector::next_event_keyed`). Events are freed on the thread that made
+/// them. `sink` failing stops everything; a closed pipe counts as success.
+pub fn for_each_kept_event<K>(
+    input: &InputArgs,
+    mut options: Options,
+    shards: u32,
+    make_keep: impl Fn() -> K + Sync,
+    mut sink: impl EventSink + Send,
+) -> Result<(), InputError>
+where
+    K: FnMut(&Event) -> bool,
+{
+    load_keylog(input, &mut options)?;
+    let name = input.file.display().to_string();
+    let (mut reader, size) = open(input)?;
+    let progress = make_progress(size, input.no_progress);
+    let shards = shards.max(1) as usize;
+    std::thread::scope(|scope| {
+        let mut inputs = Vec::new();
+        let mut returns = Vec::new();
+        let mut workers = Vec::new();
+        // One bounded channel from every shard to the merge: a slow output
+        // holds the shards back, and a merge waiting for one shard still
+        // takes in the others' batches (so none can block the one it waits
+        // for). The input channels, one chunk deep, keep the shards close
+        // together, which bounds what the merge holds.
+        let (batch_tx, batches) = mpsc::sync_channel::<Batch>(2 * shards);
+        for index in 0..shards {
+            let (chunk_tx, chunk_rx) = mpsc::sync_channel::<Arc<Vec<u8>>>(1);
+            let (spent_tx, spent_rx) = mpsc::channel::<Vec<(u64, Event)>>();
+            let batch_tx = batch_tx.clone();
+            inputs.push(chunk_tx);
+            returns.push(spent_tx);
+            let mut options = options.clone();
+            options.shard = Shard {
+                index: index as u32,
+                count: shards as u32,
+            };
+            let make_keep = &make_keep;
+            let name = &name;
+            workers.push(scope.spawn(move || {
+                let mut keep = make_keep();
+                let mut inspector = Inspector::new(options);
+                let mut batch = Vec::with_capacity(BATCH);
+                // Printed events come back and are freed one per new kept
+                // event, so the allocator reuses the memory at once.
+                let mut printed: Vec<(u64, Event)> = Vec::new();
+                let mut empty: Vec<Vec<(u64, Event)>> = Vec::new();
+                let mut through = 0u64;
+                // Takes back what the output is done with (at every send, so
+                // nothing piles up in the channel).
+                let take_back =
+                    |printed: &mut Vec<(u64, Event)>, empty: &mut Vec<Vec<(u64, Event)>>| {
+                        for mut old in spent_rx.try_iter() {
+                            printed.append(&mut old);
+                            empty.push(old);
+                        }
+                    };
+                let mut pull = |inspector: &mut Inspector,
+                                batch: &mut Vec<(u64, Event)>,
+                                through: &mut u64|
+                 -> bool {
+                    while let Some((key, event)) = inspector.next_event_keyed() {
+                        *through = key;
+                        note_input_problem(name, &event);
+                        if !keep(&event) {
+                            continue;
+                        }
+                        drop(printed.pop());
+                        batch.push((key, event));
+                        if batch.len() >= BATCH {
+                            take_back(&mut printed, &mut empty);
+                            let next = empty.pop().unwrap_or_else(|| Vec::with_capacity(BATCH));
+                            let events = std::mem::replace(batch, next);
+                            if batch_tx
+                                .send(Batch {
+                                    shard: index,
+                                    events,
+                                    through: key,
+                                    last: false,
+                                })
+                                .is_err()
+                            {
+                                return false;
+                            }
+                        }
+                    }
+                    // Everything up to here is out: say how far.
+                    *through = inspector.position();
+                    take_back(&mut printed, &mut empty);
+                    let next = empty.pop().unwrap_or_default();
+                    let events = std::mem::replace(batch, next);
+                    batch_tx
+                        .send(Batch {
+                            shard: index,
+                            events,
+                            through: *through,
+                            last: false,
+                        })
+                        .is_ok()
+                };
+                for chunk in chunk_rx {
+                    inspector.push(&chunk);
+                    if !pull(&mut inspector, &mut batch, &mut through) {
+                        return;
+                    }
+                }
+                inspector.finish();
+                if pull(&mut inspector, &mut batch, &mut through) {
+                    let _ = batch_tx.send(Batch {
+                        shard: index,
+                        events: Vec::new(),
+                        through: u64::MAX,
+                        last: true,
+                    });
+                }
+            }));
+        }
+        drop(batch_tx);
+        // The merge and the sink on their own thread.
+        let merger = scope.spawn(move || {
+            merge(batches, shards, returns, &mut sink)?;
+            sink.end()
+        });
+        // This thread reads and shares each chunk with every shard.
+        let mut offset = 0u64;
+        let mut failed = None;
+        let mut buffers = Buffers::new(if shards > 1 { SHARED_CHUNK } else { CHUNK });
+        loop {
+            let mut buf = buffers.take();
+            match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    buf.truncate(n);
+                    offset += n as u64;
+                    let chunk = buffers.share(buf);
+                    let mut delivered = false;
+                    for tx in &inputs {
+                        delivered |= tx.send(Arc::clone(&chunk)).is_ok();
+                    }
+                    if !delivered {
+                        break; // every shard stopped: the output went away
+                    }
+                    if let Some(p) = &progress {
+                        p.set_position(offset);
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    failed = Some(format!("cannot read {name} at byte {offset}: {e}"));
+                    break;
+                }
+            }
+        }
+        drop(inputs);
+        let mut panicked = false;
+        for w in workers {
+            panicked |= w.join().is_err();
+        }
+        let sunk = merger.join();
+        if let Some(p) = progress {
+            p.finish_and_clear();
+        }
+        if let Some(message) = failed {
+            return Err(InputError(message));
+        }
+        match sunk {
+            _ if panicked => Err(InputError(format!(
+                "decoding {name} failed (a thread panicked)"
+            ))),
+            Err(_) => Err(InputError("the output thread panicked".into())),
+            Ok(Err(e)) if e.kind() != io::ErrorKind::BrokenPipe => {
+                Err(InputError(format!("cannot write output: {e}")))
+            }
+            Ok(_) => Ok(()),
+        }
+    })
+}
+
+/// Merges the shards' batches by position (ties: the lower shard first)
+/// into `sink`; spent batches go back to their shard.
+fn merge(
+    batches: mpsc::Receiver<Batch>,
+    shards: usize,
+    returns: Vec<mpsc::Sender<Vec<(u64, Event)>>>,
+    sink: &mut impl EventSink,
+) -> io::Result<()> {
+    #[derive(Default)]
+    struct Lane {
+        batches: std::collections::VecDeque<Vec<(u64, Event)>>,
+        /// Index of the next event in the front batch.
+        next: usize,
+        /// No later event of this shard has a lower position.
+        through: u64,
+        done: bool,
+    }
+    impl Lane {
+        fn head(&self) -> Option<u64> {
+            self.batches
+                .front()
+                .and_then(|b| b.get(self.next))
+                .map(|(key, _)| *key)
+        }
+    }
+    let mut lanes: Vec<Lane> = (0..shards).map(|_| Lane::default()).collect();
+    loop {
+        // Consumed batches go back to their shard, to be freed there.
+        for (lane, back) in lanes.iter_mut().zip(&returns) {
+            while lane.batches.front().is_some_and(|b| lane.next >= b.len()) {
+                if let Some(spent) = lane.batches.pop_front() {
+                    let _ = back.send(spent);
+                }
+                lane.next = 0;
+            }
+        }
+        // The lowest head among the lanes that have one.
+        let best = lanes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| l.head().map(|k| (k, i)))
+            .min();
+        // A lane with nothing buffered may still bring something earlier.
+        let waiting = lanes.iter().enumerate().any(|(i, l)| {
+            l.head().is_none()
+                && !l.done
+                && match best {
+                    Some((key, b)) => l.through < key || (l.through == key && i < b),
+                    None => true,
+                }
+        });
+        if waiting {
+            match batches.recv() {
+                Ok(batch) => {
+                    if let Some(lane) = lanes.get_mut(batch.shard) {
+                        lane.through = lane.through.max(batch.through);
+                        lane.done |= batch.last;
+                        if !batch.events.is_empty() {
+                            lane.batches.push_back(batch.events);
+                        }
+                    }
+                }
+                // Every shard is gone.
+                Err(_) => lanes.iter_mut().for_each(|l| l.done = true),
+            }
+            continue;
+        }
+        let Some((_, i)) = best else {
+            return Ok(()); // every lane is done and empty
+        };
+        let Some(lane) = lanes.get_mut(i) else {
+            return Ok(());
+        };
+        if let Some((_, event)) = lane.batches.front().and_then(|b| b.get(lane.next)) {
+            sink.event(event)?;
+        }
+        lane.next += 1;
+    }
+}
+
+/// Read buffers shared with the decoding threads, reused once they are
+/// done with them (a fresh buffer each time costs page faults and zeroing).
+struct Buffers {
+    size: usize,
+    shared: std::collections::VecDeque<Arc<Vec<u8>>>,
+}
+
+impl Buffers {
+    fn new(size: usize) -> Buffers {
+        Buffers {
+            size,
+            shared: Default::default(),
+        }
+    }
+
+    /// A buffer of `size` bytes: the oldest shared one if nobody else holds
+    /// it any more, else a new one.
+    fn take(&mut self) -> Vec<u8> {
+        let mut buf = match self.shared.pop_front().map(Arc::try_unwrap) {
+            Some(Ok(buf)) => buf,
+            Some(Err(still_used)) => {
+                self.shared.push_front(still_used);
+                if self.shared.len() > 8 {
+                    // Forget the oldest: its last user frees it.
+                    self.shared.pop_front();
+                }
+                Vec::new()
+            }
+            None => Vec::new(),
+        };
+        buf.resize(self.size, 0);
+        buf
+    }
+
+    fn share(&mut self, buf: Vec<u8>) -> Arc<Vec<u8>> {
+        let chunk = Arc::new(buf);
+        self.shared.push_back(Arc::clone(&chunk));
+        chunk
+    }
+}
+
+/// Bytes read per chunk.
+const CHUNK: usize = 1 << 20;
+
+/// Reads the input on its own thread, a couple of chunks ahead, so the
+/// kernel's copy overlaps decoding. Yields the chunks in order, then ends
+/// (after an error, if any); spent buffers go back through the second
+/// channel to be reused.
+fn spawn_reader(
+    mut reader: Box<dyn Read + Send>,
+) -> (mpsc::Receiver<io::Result<Vec<u8>>>, mpsc::Sender<Vec<u8>>) {
+    let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<Vec<u8>>>(2);
+    let (spent_tx, spent_rx) = mpsc::channel::<Vec<u8>>();
+    std::thread::spawn(move || loop {
+        let mut buf = spent_rx.try_recv().unwrap_or_default();
+        buf.resize(CHUNK, 0);
+        let n = match reader.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                let _ = full_tx.send(Err(e));
+                return;
+            }
+        };
+        buf.truncate(n);
+        if full_tx.send(Ok(buf)).is_err() {
+            return; // the decoder stopped early
+        }
+    });
+    (full_rx, spent_tx)
 }
 
 /// Runs the sink; `Ok(true)` means stop (the reader went away).

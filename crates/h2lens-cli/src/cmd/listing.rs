@@ -4,12 +4,16 @@ use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
 
 use clap::Args;
+use h2lens::config::HeaderFields;
 use h2lens::conn::{ConnEvent, FrameEvent, HeaderBlockEvent};
 use h2lens::hpack::{Field, Representation, TableKind, TableState, UnknownCause};
 use h2lens::inspect::{Event, EventKind, Summary};
 
 use super::filter::{Filter, FilterArgs};
-use super::input::{for_each_event, InputArgs};
+use super::input::{
+    for_each_event_sharded, for_each_kept_event, shard_count, EventSink, InputArgs,
+};
+use super::jsonl;
 
 #[derive(Args, Debug)]
 pub struct ListArgs {
@@ -31,13 +35,17 @@ pub struct HeadersArgs {
     #[arg(long)]
     pub grouped: bool,
     /// Show how each field was encoded: representation, Huffman, index and
-    /// what it resolved to.
+    /// what it resolved to. With --json: each field's `repr`, `index`,
+    /// `name_huffman`, `value_huffman` and `span`, and each block's
+    /// `table_events` and `table` (without it, fields carry `name`, `value`
+    /// and `unknown` only; the members are the same, the encoding ones are
+    /// left out).
     #[arg(long)]
     pub explain: bool,
 }
 
 /// Which events a listing prints.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Listing {
     Headers,
     Frames,
@@ -45,10 +53,12 @@ pub enum Listing {
     Anomalies,
 }
 
-type Out = BufWriter<io::StdoutLock<'static>>;
+/// Standard output, buffered (`Stdout`, not its lock, so the output
+/// thread can own it; the buffer makes the locking per 64 KiB).
+type Out = BufWriter<io::Stdout>;
 
 fn stdout() -> Out {
-    BufWriter::with_capacity(1 << 16, io::stdout().lock())
+    BufWriter::with_capacity(1 << 16, io::stdout())
 }
 
 pub fn run_list(listing: Listing, args: ListArgs) -> Result<ExitCode, String> {
@@ -65,97 +75,181 @@ fn run_listing(
     grouped: bool,
     explain: bool,
 ) -> Result<ExitCode, String> {
-    let mut out = stdout();
-    let mut filter = Filter::new(args.filter.clone());
-    let json = args.json;
-    for_each_event(&args.input, args.input.options(), |event| {
-        if !filter.accept(&event) {
+    let mut options = args.input.options();
+    if listing != Listing::Headers && !Filter::new(args.filter.clone()).needs_stream_facts() {
+        // Frames, exchanges and anomalies do not show header fields (the
+        // --path and --header filters read them).
+        options.config.output.header_fields = HeaderFields::Count;
+    }
+    // Only the frames listing shows frame events.
+    options.config.output.frame_events = listing == Listing::Frames;
+    let printer = Printer {
+        listing,
+        json: args.json,
+        grouped,
+        explain,
+        writer: jsonl::Writer::new(if explain || listing != Listing::Headers {
+            jsonl::Detail::Explained
+        } else {
+            jsonl::Detail::Names
+        }),
+        buf: Vec::with_capacity(PRINT_BUFFER * 2),
+        out: None,
+    };
+    // One inspector per core, each decoding its share of the connections
+    // and keeping what the listing shows; formatting and writing on one
+    // more thread, in the order of a single inspector.
+    let filter = &args.filter;
+    for_each_kept_event(
+        &args.input,
+        options,
+        shard_count(&args.input),
+        || {
+            let mut filter = Filter::new(filter.clone());
+            move |event: &Event| filter.accept(event) && listing.shows(event)
+        },
+        printer,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// JSON bytes gathered before a write.
+const PRINT_BUFFER: usize = 256 << 10;
+
+impl Listing {
+    /// Whether this listing prints `event`.
+    fn shows(self, event: &Event) -> bool {
+        matches!(
+            (&event.kind, self),
+            (EventKind::Conn(ConnEvent::HeaderBlock(_)), Listing::Headers)
+                | (EventKind::Conn(ConnEvent::Frame(_)), Listing::Frames)
+                | (EventKind::Conn(ConnEvent::Exchange(_)), Listing::Exchanges)
+                | (
+                    EventKind::Conn(ConnEvent::Diagnostic(_)),
+                    Listing::Anomalies
+                )
+                | (EventKind::Notice(_), Listing::Anomalies)
+        )
+    }
+}
+
+/// Formats the events a listing shows, on the output thread.
+struct Printer {
+    listing: Listing,
+    json: bool,
+    grouped: bool,
+    explain: bool,
+    writer: jsonl::Writer,
+    /// JSON Lines not yet written.
+    buf: Vec<u8>,
+    /// Standard output, opened by the output thread on its first event.
+    out: Option<Out>,
+}
+
+impl EventSink for Printer {
+    fn event(&mut self, event: &Event) -> io::Result<()> {
+        let mut out = self.out.take().unwrap_or_else(stdout);
+        let printed = self.print(&mut out, event);
+        self.out = Some(out);
+        printed
+    }
+
+    fn end(&mut self) -> io::Result<()> {
+        let mut out = self.out.take().unwrap_or_else(stdout);
+        self.flush_buf(&mut out)?;
+        out.flush()
+    }
+}
+
+impl Printer {
+    fn print(&mut self, out: &mut Out, event: &Event) -> io::Result<()> {
+        if self.json {
+            match &event.kind {
+                EventKind::Conn(ConnEvent::HeaderBlock(block)) if self.grouped => {
+                    self.flush_buf(out)?;
+                    write_grouped(out, &mut self.writer, event, grouped_json(block))?;
+                }
+                _ => self.writer.write(&mut self.buf, event)?,
+            }
+            if self.buf.len() >= PRINT_BUFFER {
+                self.flush_buf(out)?;
+            }
             return Ok(());
         }
         let conn = event.conn.unwrap_or(0);
-        match (&event.kind, listing) {
+        match (&event.kind, self.listing) {
             (EventKind::Conn(ConnEvent::HeaderBlock(block)), Listing::Headers) => {
-                if json {
-                    write_json(&mut out, &event, grouped.then(|| grouped_json(block)))
-                } else {
-                    write_block(&mut out, conn, block, grouped, explain)
-                }
+                write_block(out, conn, block, self.grouped, self.explain)
             }
             (EventKind::Conn(ConnEvent::Frame(frame)), Listing::Frames) => {
-                if json {
-                    write_json(&mut out, &event, None)
-                } else {
-                    write_frame(&mut out, conn, frame)
-                }
+                write_frame(out, conn, frame)
             }
             (EventKind::Conn(ConnEvent::Exchange(ex)), Listing::Exchanges) => {
-                if json {
-                    write_json(&mut out, &event, None)
-                } else {
-                    write_exchange(&mut out, conn, ex)
-                }
+                write_exchange(out, conn, ex)
             }
             (EventKind::Conn(ConnEvent::Diagnostic(d)), Listing::Anomalies) => {
-                if json {
-                    write_json(&mut out, &event, None)
-                } else {
-                    let stream = d
-                        .stream_id
-                        .map(|s| format!(" stream {s}"))
-                        .unwrap_or_default();
-                    let dir = d.dir.map(|d| format!(" {}", d.arrow())).unwrap_or_default();
-                    writeln!(
-                        out,
-                        "#{} conn {conn}{dir}{stream} {}: {}",
-                        d.origin.packet,
-                        severity(d.diagnostic.severity),
-                        d.diagnostic
-                    )
-                }
+                let stream = d
+                    .stream_id
+                    .map(|s| format!(" stream {s}"))
+                    .unwrap_or_default();
+                let dir = d.dir.map(|d| format!(" {}", d.arrow())).unwrap_or_default();
+                writeln!(
+                    out,
+                    "#{} conn {conn}{dir}{stream} {}: {}",
+                    d.origin.packet,
+                    severity(d.diagnostic.severity),
+                    d.diagnostic
+                )
             }
             (EventKind::Notice(n), Listing::Anomalies) => {
-                if json {
-                    write_json(&mut out, &event, None)
-                } else {
-                    let packet = n.packet.map(|p| format!("#{p} ")).unwrap_or_default();
-                    writeln!(
-                        out,
-                        "{packet}{}: {}",
-                        severity(n.diagnostic.severity),
-                        n.diagnostic
-                    )
-                }
+                let packet = n.packet.map(|p| format!("#{p} ")).unwrap_or_default();
+                writeln!(
+                    out,
+                    "{packet}{}: {}",
+                    severity(n.diagnostic.severity),
+                    n.diagnostic
+                )
             }
             _ => Ok(()),
         }
-    })
-    .map_err(|e| e.to_string())?;
-    out.flush().ok();
-    Ok(ExitCode::SUCCESS)
+    }
+
+    fn flush_buf(&mut self, out: &mut Out) -> io::Result<()> {
+        if !self.buf.is_empty() {
+            out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
 }
 
 pub fn run_summary(args: ListArgs) -> Result<ExitCode, String> {
     let mut out = stdout();
-    let mut summary = None;
-    let mut connections = Vec::new();
-    for_each_event(&args.input, args.input.options(), |event| {
-        match event.kind {
-            EventKind::Summary(s) => summary = Some(s),
-            EventKind::Connection(c) => connections.push((event.conn.unwrap_or(0), c, None)),
-            EventKind::ConnectionEnd(end) => {
-                if let Some(entry) = connections
-                    .iter_mut()
-                    .rev()
-                    .find(|(id, _, _)| Some(*id) == event.conn)
-                {
-                    entry.2 = Some(end);
-                }
-            }
-            _ => {}
-        }
-        Ok(())
-    })
+    // Totals only: header fields are counted, not listed.
+    let mut options = args.input.options();
+    options.config.output.header_fields = HeaderFields::Count;
+    options.config.output.frame_events = false;
+    // The totals do not depend on the order between connections, so the
+    // connections are shared out between one inspector per core.
+    let shards = for_each_event_sharded(
+        &args.input,
+        options,
+        shard_count(&args.input),
+        |state: &mut SummaryState, event| state.add(event),
+    )
     .map_err(|e| e.to_string())?;
+    let mut summary: Option<Box<Summary>> = None;
+    let mut connections = Vec::new();
+    for shard in shards {
+        match (summary.as_mut(), shard.summary) {
+            (None, s) => summary = s,
+            (Some(total), Some(s)) => total.add_shard(&s),
+            (Some(_), None) => {}
+        }
+        connections.extend(shard.connections);
+    }
+    connections.sort_by_key(|(id, _, _)| *id);
     let Some(summary) = summary else {
         return Err("no summary was produced".into());
     };
@@ -179,17 +273,22 @@ fn severity(s: h2lens::Severity) -> &'static str {
     }
 }
 
-fn write_json(out: &mut Out, event: &Event, grouped: Option<serde_json::Value>) -> io::Result<()> {
-    match grouped {
-        None => serde_json::to_writer(&mut *out, event).map_err(super::input::json_error)?,
-        Some(grouped) => {
-            let mut value = serde_json::to_value(event).map_err(super::input::json_error)?;
-            if let Some(obj) = value.as_object_mut() {
-                obj.insert("grouped".into(), grouped);
-            }
-            serde_json::to_writer(&mut *out, &value).map_err(super::input::json_error)?;
-        }
+/// A header block with its fields grouped by name added (as written by
+/// `writer`, so with or without the encoding details).
+fn write_grouped(
+    out: &mut Out,
+    writer: &mut jsonl::Writer,
+    event: &Event,
+    grouped: serde_json::Value,
+) -> io::Result<()> {
+    let mut line = Vec::new();
+    writer.write(&mut line, event)?;
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&line).map_err(super::input::json_error)?;
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert("grouped".into(), grouped);
     }
+    serde_json::to_writer(&mut *out, &value).map_err(io::Error::other)?;
     out.write_all(b"\n")
 }
 
@@ -466,6 +565,33 @@ fn write_exchange(out: &mut Out, conn: u32, ex: &h2lens::conn::Exchange) -> io::
         ex.response_bytes,
         ex.state
     )
+}
+
+/// What `summary` gathers from one shard's events.
+#[derive(Default)]
+struct SummaryState {
+    summary: Option<Box<Summary>>,
+    connections: Vec<ConnRow>,
+}
+
+impl SummaryState {
+    fn add(&mut self, event: Event) {
+        match event.kind {
+            EventKind::Summary(s) => self.summary = Some(s),
+            EventKind::Connection(c) => self.connections.push((event.conn.unwrap_or(0), c, None)),
+            EventKind::ConnectionEnd(end) => {
+                if let Some(entry) = self
+                    .connections
+                    .iter_mut()
+                    .rev()
+                    .find(|(id, _, _)| Some(*id) == event.conn)
+                {
+                    entry.2 = Some(end);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 type ConnRow = (

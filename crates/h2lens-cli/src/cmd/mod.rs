@@ -6,4 +6,5 @@ pub mod grpc;
 pub mod har;
 pub mod hpack;
 pub mod input;
+pub mod jsonl;
 pub mod listing;

@@ -35,7 +35,7 @@ mod reader;
 use serde::Serialize;
 
 pub use linktype::LinkType;
-pub use reader::Reader;
+pub use reader::{Next, PacketView, Reader};
 
 use crate::{Diagnostic, Octets, Span, Timestamp};
 

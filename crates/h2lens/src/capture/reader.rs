@@ -47,6 +47,10 @@ pub struct Reader {
     /// Bytes the current unit needs in total (for the end-of-file message).
     need: u64,
     queue: VecDeque<CaptureEvent>,
+    /// [`Reader::next_in_place`] is stepping: a packet may be handed out in place.
+    in_place: bool,
+    /// The packet [`Reader::next_in_place`] hands out in place.
+    ready: Option<PacketMeta>,
     /// Last packet number handed out.
     packets: u64,
     stats: CaptureStats,
@@ -97,6 +101,78 @@ enum Step {
     NeedMore,
 }
 
+/// A packet's facts, its data still in the reader's buffer.
+#[derive(Clone, Copy, Debug)]
+struct PacketMeta {
+    number: u64,
+    interface: u32,
+    link_type: LinkType,
+    ts: Timestamp,
+    captured_len: u32,
+    original_len: u32,
+    span: Span,
+    /// File offset of the data (`captured_len` bytes).
+    data_offset: u64,
+}
+
+impl PacketMeta {
+    fn with_data(self, data: Octets) -> Packet {
+        Packet {
+            number: self.number,
+            interface: self.interface,
+            link_type: self.link_type,
+            ts: self.ts,
+            captured_len: self.captured_len,
+            original_len: self.original_len,
+            truncated: self.captured_len < self.original_len,
+            data,
+            span: self.span,
+            data_offset: self.data_offset,
+        }
+    }
+}
+
+/// What [`Reader::next_in_place`] yields.
+#[derive(Debug)]
+pub enum Next<'a> {
+    /// A packet, its data in place.
+    Packet(PacketView<'a>),
+    /// Anything else (and packets that follow a queued event).
+    Event(CaptureEvent),
+}
+
+/// A [`Packet`] whose data is borrowed from the reader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PacketView<'a> {
+    pub number: u64,
+    pub interface: u32,
+    pub link_type: LinkType,
+    pub ts: Timestamp,
+    pub captured_len: u32,
+    pub original_len: u32,
+    pub truncated: bool,
+    pub data: &'a [u8],
+    pub span: Span,
+    pub data_offset: u64,
+}
+
+impl PacketView<'_> {
+    pub fn to_packet(&self) -> Packet {
+        Packet {
+            number: self.number,
+            interface: self.interface,
+            link_type: self.link_type,
+            ts: self.ts,
+            captured_len: self.captured_len,
+            original_len: self.original_len,
+            truncated: self.truncated,
+            data: Octets::copy_from(self.data),
+            span: self.span,
+            data_offset: self.data_offset,
+        }
+    }
+}
+
 impl Reader {
     pub fn new(limits: &CaptureLimits) -> Self {
         Reader {
@@ -111,6 +187,8 @@ impl Reader {
             discard: 0,
             need: 0,
             queue: VecDeque::new(),
+            in_place: false,
+            ready: None,
             packets: 0,
             stats: CaptureStats::default(),
             ended: false,
@@ -149,6 +227,47 @@ impl Reader {
             }
             if !self.stopped {
                 if let Step::Progress = self.step() {
+                    continue;
+                }
+            }
+            if !self.input_done {
+                return None;
+            }
+            self.end_of_input();
+        }
+    }
+
+    /// As [`Reader::next_event`], but a packet comes as a view of the
+    /// reader's buffer instead of a copy (the same events in the same
+    /// order; the view lives until the next call).
+    pub fn next_in_place(&mut self) -> Option<Next<'_>> {
+        loop {
+            if let Some(event) = self.queue.pop_front() {
+                return Some(Next::Event(event));
+            }
+            if self.ended {
+                return None;
+            }
+            if !self.stopped {
+                self.in_place = true;
+                let step = self.step();
+                self.in_place = false;
+                if let Some(meta) = self.ready.take() {
+                    // Nothing is queued after a packet within one step.
+                    return Some(Next::Packet(PacketView {
+                        number: meta.number,
+                        interface: meta.interface,
+                        link_type: meta.link_type,
+                        ts: meta.ts,
+                        captured_len: meta.captured_len,
+                        original_len: meta.original_len,
+                        truncated: meta.captured_len < meta.original_len,
+                        data: self.packet_data(&meta),
+                        span: meta.span,
+                        data_offset: meta.data_offset,
+                    }));
+                }
+                if let Step::Progress = step {
                     continue;
                 }
             }
@@ -443,10 +562,9 @@ impl Reader {
         }
         let data_len = rh.captured_len as usize;
         let total = pcap::RECORD_HEADER_LEN.saturating_add(data_len);
-        let Some(data) = self.avail().get(pcap::RECORD_HEADER_LEN..total) else {
+        if self.avail().len() < total {
             return self.needs(total);
-        };
-        let data = Octets::from(data);
+        }
         let mult: i64 = if p.resolution == TsResolution::NANOS {
             1
         } else {
@@ -472,15 +590,13 @@ impl Reader {
                 .at(at + 8),
             );
         }
-        self.emit_packet(Packet {
+        self.emit_packet(PacketMeta {
             number,
             interface: 0,
             link_type: p.link_type,
             ts,
             captured_len: rh.captured_len,
             original_len: rh.original_len,
-            truncated: rh.captured_len < rh.original_len,
-            data,
             span: Span::new(at, at + total as u64),
             data_offset: at + pcap::RECORD_HEADER_LEN as u64,
         });
@@ -488,12 +604,28 @@ impl Reader {
         Step::Progress
     }
 
-    fn emit_packet(&mut self, packet: Packet) {
+    /// A packet whose data is in `buf` (see [`PacketMeta::data_offset`]):
+    /// handed out in place by [`Reader::next_in_place`] when nothing is queued before
+    /// it, else queued with a copy of its data.
+    fn emit_packet(&mut self, packet: PacketMeta) {
         self.stats.packets += 1;
-        if packet.truncated {
+        if packet.captured_len < packet.original_len {
             self.stats.truncated_packets += 1;
         }
-        self.emit(CaptureEvent::Packet(packet));
+        if self.in_place && self.queue.is_empty() && self.ready.is_none() {
+            self.ready = Some(packet);
+        } else {
+            let data = Octets::copy_from(self.packet_data(&packet));
+            self.emit(CaptureEvent::Packet(packet.with_data(data)));
+        }
+    }
+
+    /// The bytes of a packet parsed from `buf` (valid until the next push).
+    fn packet_data(&self, packet: &PacketMeta) -> &[u8] {
+        let start =
+            usize::try_from(packet.data_offset.saturating_sub(self.base)).unwrap_or(usize::MAX);
+        let end = start.saturating_add(packet.captured_len as usize);
+        self.buf.get(start..end).unwrap_or_default()
     }
 
     fn pcapng_block(&mut self, section_order: ByteOrder) -> Step {
@@ -852,12 +984,12 @@ impl Reader {
                     ng.interfaces.len(),
                     pb.ts_units,
                     pb.original_len,
-                    Octets::from(pb.data),
+                    pb.data.len(),
                     pb.data_at,
                 )
             })
         };
-        let (interface, iface, known, ts_units, original_len, data, data_at) = match parsed {
+        let (interface, iface, known, ts_units, original_len, data_len, data_at) = match parsed {
             Ok(p) => p,
             Err(problem) => {
                 self.bad_block(block_type, format!("packet {number}: {problem}"), span);
@@ -884,7 +1016,7 @@ impl Reader {
                 .unwrap_or_default(),
             None => Timestamp::default(),
         };
-        let captured_len = data.len() as u32;
+        let captured_len = data_len as u32;
         let data_offset = span.start + 8 + data_at as u64;
         if captured_len > original_len && block_type != pcapng::SPB_TYPE {
             self.diag(
@@ -898,15 +1030,13 @@ impl Reader {
                 .at(span.start),
             );
         }
-        self.emit_packet(Packet {
+        self.emit_packet(PacketMeta {
             number,
             interface,
             link_type: iface.link_type,
             ts,
             captured_len,
             original_len,
-            truncated: captured_len < original_len,
-            data,
             span,
             data_offset,
         });

@@ -1,8 +1,10 @@
 //! Header blocks: HEADERS / PUSH_PROMISE plus CONTINUATION frames, decoded
 //! and placed in their exchange (RFC 9113 §4.3, §6.10, §8.1).
 
+use super::fields::FieldView;
 use super::rules::header_rule_findings;
 use super::*;
+use crate::config::HeaderFields;
 
 impl Core {
     #[allow(clippy::too_many_arguments)]
@@ -16,10 +18,17 @@ impl Core {
         origin: Origin,
         end_headers: bool,
     ) {
-        block.bytes.extend_from_slice(bytes);
         block.frames.push(index);
         block.packets.push(origin.packet);
         block.fragments.push(fragment);
+        let max_size = self.cfg.frame.max_header_block_size as usize;
+        if end_headers && bytes.len() <= max_size {
+            // The whole block is in this frame: decode it where it lies.
+            self.inputs[dir].block = Some(block);
+            self.finish_block_from(dir, true, origin, Some(bytes));
+            return;
+        }
+        block.bytes.extend_from_slice(bytes);
         self.inputs[dir].block = Some(block);
         self.check_block_limits(dir, origin);
         if end_headers {
@@ -101,36 +110,67 @@ impl Core {
 
     /// Decodes a finished (or cut) block and places it in its exchange.
     pub(super) fn finish_block(&mut self, dir: Direction, end_headers: bool, origin: Origin) {
+        self.finish_block_from(dir, end_headers, origin, None);
+    }
+
+    /// As [`Core::finish_block`]; `direct` holds the block's bytes when
+    /// they were not copied into the pending block (a block in one frame).
+    pub(super) fn finish_block_from(
+        &mut self,
+        dir: Direction,
+        end_headers: bool,
+        origin: Origin,
+        direct: Option<&[u8]>,
+    ) {
         let Some(block) = self.inputs[dir].block.take() else {
             return;
         };
         let id = self.next_block_id;
         self.next_block_id += 1;
         self.inputs[dir].stats.header_blocks += 1;
-        let mut hb = if !block.over_limit {
-            self.hpack[dir].decode(&block.bytes)
+        let bytes: &[u8] = direct.unwrap_or(&block.bytes);
+        // Count mode keeps names and values in a reused buffer instead of
+        // listing them (taken out of `self` while `self` is borrowed below).
+        let count_only = self.cfg.output.header_fields == HeaderFields::Count;
+        let mut plain = std::mem::take(&mut self.plain);
+        plain.clear();
+        let mut hb = if block.over_limit {
+            self.skip_block_over_limit(dir)
+        } else if count_only {
+            self.hpack[dir].decode_each(bytes, |name, value, unknown| {
+                plain.push(name, value, unknown)
+            })
         } else {
-            let decoder = &mut self.hpack[dir];
-            let state = decoder.state().clone();
-            // Its bytes were not decoded (the frames carrying them were,
-            // and the limit diagnostic says why): the table is now partly
-            // unknown.
-            decoder.mark_gap();
-            HeaderBlock {
-                block: 0,
-                fields: Vec::new(),
-                table_events: Vec::new(),
-                error: None,
-                diagnostics: Vec::new(),
-                table_state: state,
-                table: Default::default(),
-            }
+            self.hpack[dir].decode(bytes)
         };
         if !self.cfg.output.table_events {
             hb.table_events.clear();
         }
         let first_packet = block.packets.first().copied().unwrap_or(origin.packet);
-        let role = self.place_block(dir, &block, &hb, id, first_packet, origin);
+        let role = if count_only {
+            self.place_block(dir, &block, &hb, &plain, id, first_packet, origin)
+        } else {
+            let listed = std::mem::take(&mut hb.fields);
+            let role = self.place_block(
+                dir,
+                &block,
+                &hb,
+                listed.as_slice(),
+                id,
+                first_packet,
+                origin,
+            );
+            hb.fields = listed;
+            role
+        };
+        let complete = hb.error.is_none() && matches!(hb.table_state, TableState::Synced);
+        let fields_check = if count_only {
+            header_rule_findings(role, &plain, complete)
+        } else {
+            header_rule_findings(role, hb.fields.as_slice(), complete)
+        };
+        plain.trim();
+        self.plain = plain;
         let diagnostics: Vec<Diagnostic> = hb
             .error
             .iter()
@@ -141,7 +181,7 @@ impl Core {
             .cfg
             .output
             .header_block_bytes
-            .then(|| HexBytes(block.bytes.clone()));
+            .then(|| HexBytes(bytes.to_vec()));
         let event = HeaderBlockEvent {
             id,
             dir,
@@ -163,7 +203,6 @@ impl Core {
             bytes,
         };
         let stream_id = event.stream_id;
-        let fields_check = header_rule_findings(&event);
         self.emit(ConnEvent::HeaderBlock(Box::new(event)));
         for d in diagnostics {
             self.diag_full(Some(dir), Some(stream_id), None, Some(id), origin, d);
@@ -177,12 +216,35 @@ impl Core {
         }
     }
 
+    /// A block cut by a limit: not decoded, and the table is now partly
+    /// unknown.
+    /// A block cut by a limit is not decoded. Its bytes were (as the frames
+    /// carrying them), and the limit diagnostic says why; the table is now
+    /// partly unknown.
+    fn skip_block_over_limit(&mut self, dir: Direction) -> HeaderBlock {
+        let decoder = &mut self.hpack[dir];
+        let state = decoder.state().clone();
+        decoder.mark_gap();
+        HeaderBlock {
+            block: 0,
+            fields: Vec::new(),
+            fields_not_listed: 0,
+            table_events: Vec::new(),
+            error: None,
+            diagnostics: Vec::new(),
+            table_state: state,
+            table: Default::default(),
+        }
+    }
+
     /// Places a decoded block in its stream's exchange and returns its role.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn place_block(
         &mut self,
         dir: Direction,
         block: &PendingBlock,
         hb: &HeaderBlock,
+        fields: &(impl FieldView + ?Sized),
         id: u64,
         packet: u64,
         origin: Origin,
@@ -245,7 +307,7 @@ impl Core {
             };
             stream.reserved = true;
             stream.exchange.promised_on = Some(block.stream_id);
-            stream.set_request(&hb.fields, head(None));
+            stream.set_request(fields, head(None));
             // A promised request has no body: the client side is closed.
             stream.ended[Direction::ClientToServer] = true;
             stream.exchange.request_end = Some(origin.ts);
@@ -279,7 +341,7 @@ impl Core {
         match dir {
             Direction::ClientToServer => {
                 if stream.exchange.request.is_none() && !stream.exchange.began_before_capture {
-                    stream.set_request(&hb.fields, head(None));
+                    stream.set_request(fields, head(None));
                     BlockRole::Request
                 } else {
                     stream.exchange.request_trailers = Some(head(None));
@@ -288,7 +350,7 @@ impl Core {
             }
             Direction::ServerToClient => {
                 stream.reserved = false;
-                let status = streams::status(&hb.fields);
+                let status = streams::status(fields);
                 match status {
                     Some(s) if (100..200).contains(&s) => {
                         stream.exchange.informational.push(head(Some(s)));
@@ -297,14 +359,14 @@ impl Core {
                     Some(s) if stream.exchange.response.is_none() => {
                         stream.exchange.status = Some(s);
                         stream.exchange.response = Some(head(Some(s)));
-                        stream.note_grpc_status(&hb.fields);
+                        stream.note_grpc_status(fields);
                         BlockRole::Response
                     }
                     None if stream.exchange.response.is_some()
                         || stream.exchange.began_before_capture =>
                     {
                         stream.exchange.response_trailers = Some(head(None));
-                        stream.note_grpc_status(&hb.fields);
+                        stream.note_grpc_status(fields);
                         BlockRole::ResponseTrailers
                     }
                     _ if hb.error.is_some() || !matches!(hb.table_state, TableState::Synced) => {

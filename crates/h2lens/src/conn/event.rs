@@ -10,6 +10,11 @@ use crate::octets::{HexBytes, Octets};
 use crate::time::{Direction, Timestamp};
 use crate::tls::CipherSuite;
 
+/// A list that is almost always one element long (a header block's
+/// frames: most blocks fit in one HEADERS frame), kept in place until it
+/// grows. Serialized as a plain list.
+pub type InlineVec<T> = smallvec::SmallVec<[T; 1]>;
+
 /// Where in the input something was: the direction, the packet (1-based
 /// as tshark counts; 0 when the input had no packets) and its time.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -211,12 +216,12 @@ pub struct HeaderBlockEvent {
     /// Packet showing the block's first frame (tshark's `frame`).
     pub packet: u64,
     /// Packet of each of the block's frames.
-    pub packets: Vec<u64>,
+    pub packets: InlineVec<u64>,
     /// Frame numbers (per direction) of the block's frames.
-    pub frames: Vec<u64>,
+    pub frames: InlineVec<u64>,
     /// Where each fragment lies in the direction's byte stream; field
     /// spans index the concatenation of these.
-    pub fragments: Vec<Span>,
+    pub fragments: InlineVec<Span>,
     pub end_stream: bool,
     /// END_HEADERS was seen (false: the block was cut short).
     pub end_headers: bool,

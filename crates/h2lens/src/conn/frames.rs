@@ -90,7 +90,7 @@ impl Core {
         };
         let fragment = fragment.map(|(bytes, s)| {
             let base = span.start + FRAME_HEADER_LEN as u64;
-            (bytes.to_vec(), s.offset_by(base))
+            (bytes, s.offset_by(base))
         });
         self.push_frame_event(
             dir,
@@ -156,16 +156,16 @@ impl Core {
                             kind: BlockKind::Headers,
                             promised_stream_id: None,
                             bytes: Vec::new(),
-                            frames: Vec::new(),
-                            packets: Vec::new(),
-                            fragments: Vec::new(),
+                            frames: InlineVec::new(),
+                            packets: InlineVec::new(),
+                            fragments: InlineVec::new(),
                             end_stream: header.has(Flags::END_STREAM),
                             padded: h.pad_length.is_some(),
                             priority: h.priority,
                             continuation_frames: 0,
                             over_limit: false,
                         },
-                        &bytes,
+                        bytes,
                         fragment,
                         index,
                         origin,
@@ -182,16 +182,16 @@ impl Core {
                             kind: BlockKind::PushPromise,
                             promised_stream_id: Some(p.promised_stream_id),
                             bytes: Vec::new(),
-                            frames: Vec::new(),
-                            packets: Vec::new(),
-                            fragments: Vec::new(),
+                            frames: InlineVec::new(),
+                            packets: InlineVec::new(),
+                            fragments: InlineVec::new(),
                             end_stream: false,
                             padded: p.pad_length.is_some(),
                             priority: None,
                             continuation_frames: 0,
                             over_limit: false,
                         },
-                        &bytes,
+                        bytes,
                         fragment,
                         index,
                         origin,
@@ -201,7 +201,7 @@ impl Core {
             }
             Frame::Continuation(_) => {
                 if let Some((bytes, fragment)) = fragment {
-                    self.on_continuation(dir, index, &header, &bytes, fragment, origin);
+                    self.on_continuation(dir, index, &header, bytes, fragment, origin);
                 }
             }
             Frame::RstStream(rst) => self.on_rst(dir, &header, rst.error_code, origin),
@@ -259,6 +259,17 @@ impl Core {
         origin: Origin,
         raw: &RawFrame<'_>,
     ) {
+        if !self.cfg.output.frame_events {
+            match self
+                .frame_counts
+                .iter_mut()
+                .find(|(k, _)| *k == header.kind)
+            {
+                Some((_, n)) => *n += 1,
+                None => self.frame_counts.push((header.kind, 1)),
+            }
+            return;
+        }
         let bytes = match self.cfg.output.frame_bytes {
             0 => None,
             limit => {

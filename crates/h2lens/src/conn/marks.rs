@@ -39,6 +39,12 @@ impl Marks {
         self.marks.back().map(|(_, o)| *o).unwrap_or_default()
     }
 
+    /// Marks held.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.marks.len()
+    }
+
     /// Forgets marks that only cover bytes before `offset`.
     pub fn release_before(&mut self, offset: u64) {
         while self.marks.len() > 1 {

@@ -13,6 +13,7 @@
 
 mod blocks;
 mod event;
+mod fields;
 mod frames;
 mod http1;
 mod marks;
@@ -24,11 +25,11 @@ mod streams;
 
 pub use event::{
     BlockKind, BlockRole, ConnDiagnostic, ConnEvent, Exchange, ExchangeState, FrameEvent,
-    HeaderBlockEvent, Http1Event, MessageHead, Origin, PingRtt, Protocol, ProtocolEvent, Reset,
-    SettingsEvent, SkipReason, Skipped, Stalled,
+    HeaderBlockEvent, Http1Event, InlineVec, MessageHead, Origin, PingRtt, Protocol, ProtocolEvent,
+    Reset, SettingsEvent, SkipReason, Skipped, Stalled,
 };
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -40,6 +41,7 @@ use crate::frame::{
     FRAME_HEADER_LEN,
 };
 use crate::hpack::{self, HeaderBlock, TableState, UnknownCause};
+use crate::idhash::{IdMap, IdSet};
 use crate::octets::{HexBytes, Octets};
 use crate::time::{Direction, PerDir, Timestamp};
 
@@ -147,9 +149,9 @@ struct PendingBlock {
     kind: BlockKind,
     promised_stream_id: Option<u32>,
     bytes: Vec<u8>,
-    frames: Vec<u64>,
-    packets: Vec<u64>,
-    fragments: Vec<Span>,
+    frames: InlineVec<u64>,
+    packets: InlineVec<u64>,
+    fragments: InlineVec<Span>,
     end_stream: bool,
     padded: bool,
     priority: Option<frame::PrioritySpec>,
@@ -227,9 +229,9 @@ struct Core {
     /// Flow-control accounting is exact only from the connection start
     /// and without gaps.
     flow_known: bool,
-    streams: HashMap<u32, Stream>,
+    streams: IdMap<u32, Stream>,
     /// Recently reset streams, which may still see frames in flight.
-    recently_reset: HashSet<u32>,
+    recently_reset: IdSet<u32>,
     recently_reset_order: VecDeque<u32>,
     /// Highest stream id each side has opened.
     max_stream: PerDir<u32>,
@@ -248,6 +250,12 @@ struct Core {
     /// is a key log.
     tls: Option<Box<crate::tls::Session>>,
     next_block_id: u64,
+    /// Names and values of the block being finished when fields are only
+    /// counted (`OutputOptions::header_fields`), reused.
+    plain: fields::PlainFields,
+    /// Frames by type not yet taken by [`Connection::take_frame_counts`],
+    /// counted when frame events are off (`OutputOptions::frame_events`).
+    frame_counts: Vec<(FrameType, u64)>,
     events: VecDeque<ConnEvent>,
     /// A run of skipped bytes not yet emitted (see `flush_skip`).
     pending_skip: Option<Skipped>,
@@ -290,8 +298,8 @@ impl Connection {
                 conn_window: PerDir::both(65_535),
                 conn_stalled: PerDir::default(),
                 flow_known: start == ConnStart::Beginning,
-                streams: HashMap::new(),
-                recently_reset: HashSet::new(),
+                streams: IdMap::default(),
+                recently_reset: IdSet::default(),
                 recently_reset_order: VecDeque::new(),
                 max_stream: PerDir::default(),
                 first_seen: PerDir::default(),
@@ -301,6 +309,8 @@ impl Connection {
                 key_log: None,
                 tls: None,
                 next_block_id: 0,
+                plain: fields::PlainFields::default(),
+                frame_counts: Vec::new(),
                 events: VecDeque::new(),
                 pending_skip: None,
                 exchanges: 0,
@@ -346,8 +356,8 @@ impl Connection {
         input.offset = input.offset.saturating_add(bytes.len() as u64);
         match input.mode {
             Mode::Frames => {
-                self.readers[dir].push(bytes);
-                self.drain_frames(dir);
+                let core = &mut self.core;
+                self.readers[dir].push_with(bytes, |raw| core.handle_frame(dir, raw));
             }
             Mode::Skip(reason) => {
                 let span = Span::new(start, start + bytes.len() as u64);
@@ -438,6 +448,14 @@ impl Connection {
         self.core.events.pop_front()
     }
 
+    /// With frame events off (`OutputOptions::frame_events`): hands over
+    /// how many frames of each type were decoded since the last call.
+    pub fn take_frame_counts(&mut self, mut each: impl FnMut(FrameType, u64)) {
+        for (kind, n) in self.core.frame_counts.drain(..) {
+            each(kind, n);
+        }
+    }
+
     /// Moves all pending events into `out` (cheaper than one at a time).
     pub fn drain_events(&mut self, out: &mut Vec<ConnEvent>) {
         out.extend(self.core.events.drain(..));
@@ -479,7 +497,13 @@ impl Connection {
         if let Some(tls) = input.tls.as_mut() {
             tls.marks.release_before(held.unwrap_or(tls.offset));
         }
-        let mut keep_from = self.readers[dir].offset().min(input.queue.offset());
+        // Only the reader of the current mode holds bytes (the other one's
+        // offset stays where it was left, and would pin every mark).
+        let mut keep_from = match input.mode {
+            Mode::Frames => self.readers[dir].offset(),
+            Mode::Skip(_) => input.offset,
+            _ => input.queue.offset(),
+        };
         if let Some(first) = input.block.as_ref().and_then(|b| b.fragments.first()) {
             keep_from = keep_from.min(first.start);
         }
@@ -655,5 +679,51 @@ fn side_name(dir: Direction) -> &'static str {
     match dir {
         Direction::ClientToServer => "the client",
         Direction::ServerToClient => "the server",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::FrameType;
+
+    fn frame(kind: FrameType, flags: u8, stream_id: u32, payload: &[u8]) -> Vec<u8> {
+        let head = FrameHeader {
+            length: payload.len() as u32,
+            kind,
+            flags: Flags(flags),
+            stream_id,
+            reserved_bit: false,
+        };
+        let mut v = head.encode().to_vec();
+        v.extend_from_slice(payload);
+        v
+    }
+
+    /// The packet marks of a direction stay as few as the bytes buffered,
+    /// however long the connection runs (they once grew by one per packet
+    /// for a whole connection).
+    #[test]
+    fn packet_marks_do_not_accumulate() {
+        let mut conn = Connection::new(&Config::default(), ConnStart::Beginning);
+        let c2s = Direction::ClientToServer;
+        let mut first = PREFACE.to_vec();
+        first.extend(frame(FrameType::SETTINGS, 0, 0, &[]));
+        conn.push(c2s, &first, Origin::default());
+        for packet in 1..=5000u64 {
+            // A PING per packet, cut in two so one half waits in the reader.
+            let ping = frame(FrameType::PING, 0, 0, &packet.to_be_bytes());
+            let (a, b) = ping.split_at(7);
+            let origin = |n| Origin {
+                packet: n,
+                ts: Timestamp::default(),
+            };
+            conn.push(c2s, a, origin(2 * packet));
+            conn.push(c2s, b, origin(2 * packet + 1));
+        }
+        while conn.next_event().is_some() {}
+        let marks = conn.core.inputs[c2s].marks.len();
+        assert!(marks <= 2, "{marks} marks held");
+        assert_eq!(conn.stats().client_to_server.frames, 5001);
     }
 }

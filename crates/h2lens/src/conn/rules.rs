@@ -1,34 +1,43 @@
 //! HTTP-level rules on decoded header fields (RFC 9113 §8.2, §8.3).
 
+use super::fields::FieldView;
 use super::*;
+use crate::octets::display_bytes;
 
-/// HTTP-level rules on the decoded fields (RFC 9113 §8.2, §8.3).
-pub(super) fn header_rule_findings(block: &HeaderBlockEvent) -> Vec<Diagnostic> {
+/// HTTP-level rules on the decoded fields (RFC 9113 §8.2, §8.3) of a block
+/// with `role`; `complete`: decoded without error against a synced table.
+pub(super) fn header_rule_findings(
+    role: BlockRole,
+    fields: &(impl FieldView + ?Sized),
+    complete: bool,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let fields = &block.hpack.fields;
     let mut seen_regular = false;
-    for f in fields.iter().filter(|f| !f.unknown) {
-        let name = f.name.as_bytes();
+    for f in fields.fields().filter(|f| !f.unknown) {
+        let name = f.name;
         if name.first() == Some(&b':') {
             if seen_regular {
                 out.push(
                     Diagnostic::error(
                         Layer::Stream,
                         "http.pseudo_after_regular",
-                        format!("pseudo-header {} after a regular header", f.name.display()),
+                        format!(
+                            "pseudo-header {} after a regular header",
+                            display_bytes(name)
+                        ),
                     )
                     .rfc("RFC 9113 §8.3"),
                 );
             }
             if matches!(
-                block.role,
+                role,
                 BlockRole::RequestTrailers | BlockRole::ResponseTrailers
             ) {
                 out.push(
                     Diagnostic::error(
                         Layer::Stream,
                         "http.pseudo_in_trailers",
-                        format!("pseudo-header {} in trailers", f.name.display()),
+                        format!("pseudo-header {} in trailers", display_bytes(name)),
                     )
                     .rfc("RFC 9113 §8.1"),
                 );
@@ -36,12 +45,13 @@ pub(super) fn header_rule_findings(block: &HeaderBlockEvent) -> Vec<Diagnostic> 
         } else {
             seen_regular = true;
         }
-        if name.iter().any(|b| b.is_ascii_uppercase()) {
+        // Without an early exit the check vectorizes (names are short).
+        if name.iter().fold(false, |up, b| up | b.is_ascii_uppercase()) {
             out.push(
                 Diagnostic::error(
                     Layer::Stream,
                     "http.uppercase_name",
-                    format!("header name {} has upper-case letters", f.name.display()),
+                    format!("header name {} has upper-case letters", display_bytes(name)),
                 )
                 .rfc("RFC 9113 §8.2.1"),
             );
@@ -49,7 +59,7 @@ pub(super) fn header_rule_findings(block: &HeaderBlockEvent) -> Vec<Diagnostic> 
         let connection_specific = matches!(
             name,
             b"connection" | b"keep-alive" | b"proxy-connection" | b"transfer-encoding" | b"upgrade"
-        ) || (name == b"te" && f.value.as_bytes() != b"trailers");
+        ) || (name == b"te" && f.value != b"trailers");
         if connection_specific {
             out.push(
                 Diagnostic::error(
@@ -57,21 +67,19 @@ pub(super) fn header_rule_findings(block: &HeaderBlockEvent) -> Vec<Diagnostic> 
                     "http.connection_specific",
                     format!(
                         "connection-specific header {}: {} is not allowed in HTTP/2",
-                        f.name.display(),
-                        f.value.display()
+                        display_bytes(name),
+                        display_bytes(f.value)
                     ),
                 )
                 .rfc("RFC 9113 §8.2.2"),
             );
         }
     }
-    let complete =
-        block.hpack.error.is_none() && matches!(block.hpack.table_state, TableState::Synced);
-    if complete && matches!(block.role, BlockRole::Request | BlockRole::PushRequest) {
-        let has = |n: &[u8]| fields.iter().any(|f| f.name.as_bytes() == n);
+    if complete && matches!(role, BlockRole::Request | BlockRole::PushRequest) {
+        let has = |n: &[u8]| fields.fields().any(|f| f.name == n);
         let is_connect = fields
-            .iter()
-            .any(|f| f.name.as_bytes() == b":method" && f.value.as_bytes() == b"CONNECT");
+            .fields()
+            .any(|f| f.name == b":method" && f.value == b"CONNECT");
         let required: &[&[u8]] = if is_connect {
             &[b":method", b":authority"]
         } else {

@@ -1,7 +1,7 @@
 //! Streams (RFC 9113 §5.1): their state, and the exchange each builds.
 
+use super::fields::FieldView;
 use super::*;
-use crate::hpack::Field;
 use crate::octets::Octets;
 use crate::time::Direction;
 
@@ -63,13 +63,29 @@ impl Stream {
     }
 
     /// Takes request facts from a request (or promised request) block.
-    pub fn set_request(&mut self, fields: &[Field], head: MessageHead) {
+    pub fn set_request(&mut self, fields: &(impl FieldView + ?Sized), head: MessageHead) {
         let ex = &mut self.exchange;
-        ex.method = pseudo(fields, b":method");
-        ex.scheme = pseudo(fields, b":scheme");
-        ex.authority = pseudo(fields, b":authority");
-        ex.path = pseudo(fields, b":path");
-        ex.content_type = header(fields, b"content-type");
+        // One pass; the first of each name counts (as `pseudo` finds it).
+        let (mut method, mut scheme, mut authority, mut path, mut content_type) =
+            (None, None, None, None, None);
+        for f in fields.fields() {
+            let slot = match f.name {
+                b":method" => &mut method,
+                b":scheme" => &mut scheme,
+                b":authority" => &mut authority,
+                b":path" => &mut path,
+                b"content-type" => &mut content_type,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = Some(Octets::copy_from(f.value));
+            }
+        }
+        ex.method = method;
+        ex.scheme = scheme;
+        ex.authority = authority;
+        ex.path = path;
+        ex.content_type = content_type;
         self.grpc = ex
             .content_type
             .as_ref()
@@ -79,7 +95,7 @@ impl Stream {
     }
 
     /// Takes `grpc-status` from a response or trailers block.
-    pub fn note_grpc_status(&mut self, fields: &[Field]) {
+    pub fn note_grpc_status(&mut self, fields: &(impl FieldView + ?Sized)) {
         if let Some(status) = header(fields, b"grpc-status") {
             self.exchange.grpc_status = Some(status);
         }
@@ -97,23 +113,19 @@ pub(crate) fn initiator(id: u32) -> Direction {
 }
 
 /// The first field named `name` (pseudo-headers come first, §8.3).
-pub(crate) fn pseudo(fields: &[Field], name: &[u8]) -> Option<Octets> {
-    fields
-        .iter()
-        .find(|f| f.name.as_bytes() == name)
-        .map(|f| f.value.clone())
+pub(crate) fn pseudo(fields: &(impl FieldView + ?Sized), name: &[u8]) -> Option<Octets> {
+    fields.first(name).map(Octets::copy_from)
 }
 
-pub(crate) fn header(fields: &[Field], name: &[u8]) -> Option<Octets> {
+pub(crate) fn header(fields: &(impl FieldView + ?Sized), name: &[u8]) -> Option<Octets> {
     pseudo(fields, name)
 }
 
 /// `:status` as a number.
-pub(crate) fn status(fields: &[Field]) -> Option<u16> {
+pub(crate) fn status(fields: &(impl FieldView + ?Sized)) -> Option<u16> {
     fields
-        .iter()
-        .find(|f| f.name.as_bytes() == b":status")
-        .and_then(|f| std::str::from_utf8(f.value.as_bytes()).ok())
+        .first(b":status")
+        .and_then(|v| std::str::from_utf8(v).ok())
         .and_then(|s| s.parse().ok())
 }
 

@@ -137,6 +137,69 @@ impl FrameReader {
         }
     }
 
+    /// Pushes `bytes` and hands every frame they complete to `f`, in order:
+    /// the same frames as [`FrameReader::push`] then
+    /// [`FrameReader::next_frame`] until `None`, but a frame that lies
+    /// wholly within `bytes` is handed over where it lies, and only a frame
+    /// that `bytes` leaves incomplete is buffered (no copy of the stream in
+    /// the steady state).
+    pub fn push_with(&mut self, bytes: &[u8], mut f: impl FnMut(RawFrame<'_>)) {
+        let mut rest = bytes;
+        // Finish what is buffered first (a partial frame or a skip), taking
+        // only the bytes it needs.
+        loop {
+            while let Some(frame) = self.next_frame() {
+                f(frame);
+            }
+            if self.skipping.is_none() && self.queue.is_empty() {
+                break;
+            }
+            if rest.is_empty() {
+                return;
+            }
+            let take = self.bytes_to_finish().clamp(1, rest.len());
+            let (now, later) = rest.split_at(take);
+            self.push(now);
+            rest = later;
+        }
+        // Nothing is buffered now: read frames in place.
+        let mut offset = self.queue.offset();
+        while let Some(header) = FrameHeader::parse_prefix(rest) {
+            let total = FRAME_HEADER_LEN.saturating_add(header.length as usize);
+            if header.length > self.max_payload || rest.len() < total {
+                break;
+            }
+            let (frame, after) = rest.split_at(total);
+            f(RawFrame {
+                header,
+                payload: frame.get(FRAME_HEADER_LEN..).unwrap_or(&[]),
+                offset,
+                skipped: false,
+            });
+            offset = offset.saturating_add(total as u64);
+            rest = after;
+        }
+        // An incomplete (or oversized) frame: buffered as `push` does.
+        self.queue.reset_to(offset);
+        self.push(rest);
+        while let Some(frame) = self.next_frame() {
+            f(frame);
+        }
+    }
+
+    /// Bytes that complete the skip or the partial frame being buffered (for
+    /// a partial header: the rest of the header).
+    fn bytes_to_finish(&self) -> usize {
+        if let Some((_, _, remaining)) = self.skipping {
+            return usize::try_from(remaining).unwrap_or(usize::MAX);
+        }
+        let have = self.queue.len();
+        match FrameHeader::parse_prefix(self.queue.available()) {
+            Some(h) => (FRAME_HEADER_LEN + h.length as usize).saturating_sub(have),
+            None => FRAME_HEADER_LEN.saturating_sub(have),
+        }
+    }
+
     /// The next complete frame, if all its bytes have arrived.
     pub fn next_frame(&mut self) -> Option<RawFrame<'_>> {
         if let Some((header, offset)) = self.skipped_done.take() {
@@ -264,6 +327,37 @@ mod tests {
             }
             assert_eq!(got, whole, "chunk size {size}");
             assert!(!r.in_frame());
+            // In place, the same frames at the same offsets.
+            let mut r = FrameReader::new(100);
+            let mut got = Vec::new();
+            for chunk in stream.chunks(size) {
+                r.push_with(chunk, |f| {
+                    got.push((f.header.kind.0, f.offset, f.payload.to_vec(), f.skipped))
+                });
+            }
+            assert_eq!(got, whole, "in place, chunk size {size}");
+            assert!(!r.in_frame());
+            assert_eq!(r.offset(), stream.len() as u64);
+        }
+        // Uneven chunks that cut headers, payloads and the skipped frame
+        // anywhere.
+        for seed in 1..200u64 {
+            let mut x = seed;
+            let mut r = FrameReader::new(100);
+            let mut got = Vec::new();
+            let mut rest = &stream[..];
+            while !rest.is_empty() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let n = (x % 40) as usize % rest.len() + 1;
+                let (chunk, tail) = rest.split_at(n);
+                rest = tail;
+                r.push_with(chunk, |f| {
+                    got.push((f.header.kind.0, f.offset, f.payload.to_vec(), f.skipped))
+                });
+            }
+            assert_eq!(got, whole, "seed {seed}");
         }
     }
 }

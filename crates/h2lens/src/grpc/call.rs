@@ -428,7 +428,7 @@ pub fn summarize(input: &CallInput, options: &CallOptions<'_>) -> GrpcCall {
     let web_fields: Option<Vec<Header>> = web_trailers.map(|t| {
         t.fields
             .into_iter()
-            .map(|(n, v)| (Octets(n.0.to_ascii_lowercase()), v))
+            .map(|(n, v)| (Octets::from(n.to_ascii_lowercase()), v))
             .collect()
     });
     let (status_block, mut status_source): (Option<&[Header]>, Option<StatusSource>) =

@@ -438,7 +438,7 @@ impl MessageReader {
                 );
             } else {
                 match decompress(&self.encoding, &p.kept, self.max_decompressed) {
-                    Ok(bytes) => decompressed = Some(Octets(bytes)),
+                    Ok(bytes) => decompressed = Some(Octets::from(bytes)),
                     Err(e) => diagnostics.push(e.diagnostic(&self.encoding, index).at(p.start)),
                 }
             }
@@ -449,7 +449,7 @@ impl MessageReader {
             compressed,
             declared_len: p.declared_len,
             span,
-            payload: Octets(p.kept),
+            payload: Octets::from(p.kept),
             payload_truncated,
             incomplete,
             decompressed,

@@ -278,7 +278,7 @@ fn decode_bin(
         let piece = piece.trim_ascii();
         padded |= piece.ends_with(b"=");
         match engine.decode(piece) {
-            Ok(bytes) => decoded.push(Octets(bytes)),
+            Ok(bytes) => decoded.push(Octets::from(bytes)),
             Err(e) => {
                 diagnostics.push(
                     Diagnostic::error(

@@ -180,7 +180,7 @@ pub fn decode_grpc_message(raw: &[u8]) -> GrpcMessageText {
     }
     GrpcMessageText {
         raw: Octets::from(raw),
-        decoded: Octets(decoded),
+        decoded: Octets::from(decoded),
         display,
         diagnostics,
     }

@@ -187,6 +187,12 @@ pub struct HeaderBlock {
     pub block: u64,
     /// Fields in wire order; repeated names stay as they came.
     pub fields: Vec<Field>,
+    /// Fields decoded but not listed in `fields`, because only their number
+    /// was asked for ([`super::Decoder::decode_each`], or the event
+    /// stream's `OutputOptions::header_fields` set to `count`); 0 when every
+    /// field is listed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub fields_not_listed: u32,
     /// Table changes in wire order (size updates, inserts, evictions).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub table_events: Vec<TableEvent>,
@@ -230,4 +236,8 @@ pub struct TableSnapshot {
     /// Older entries that decoding never saw may follow the known ones.
     pub unknown_entries_possible: bool,
     pub summary: TableSummary,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }

@@ -200,11 +200,11 @@ impl Decoder {
     pub fn decode(&mut self, block: &[u8]) -> HeaderBlock {
         let number = self.blocks;
         let table_state = self.state.clone();
-        // Every field takes at least one byte; most blocks carry a dozen.
-        // (One size for all blocks suits the allocator better than exact
-        // sizes, measured with glibc.)
+        // Every field takes at least one byte. Room for 8 (1 KiB) keeps the
+        // common small blocks within the allocator's per-thread caches
+        // (glibc's end at 1 KiB); larger blocks grow the list.
         let mut sink = Explain {
-            fields: Vec::with_capacity(block.len().min(16)),
+            fields: Vec::with_capacity(block.len().min(8)),
             events: Vec::new(),
             diagnostics: Vec::new(),
             table_events: self.table_events,
@@ -213,6 +213,41 @@ impl Decoder {
         HeaderBlock {
             block: number,
             fields: sink.fields,
+            fields_not_listed: 0,
+            table_events: sink.events,
+            error,
+            diagnostics: sink.diagnostics,
+            table_state,
+            table: self.summary(),
+        }
+    }
+
+    /// Decodes one complete header block like [`Decoder::decode`], but
+    /// hands each field to `each(name, value, unknown)` in wire order
+    /// instead of listing it: [`HeaderBlock::fields`] is empty and
+    /// [`HeaderBlock::fields_not_listed`] counts the fields; table events,
+    /// diagnostics, error and table state are as `decode` reports them.
+    /// For callers that only look at names and values (no per-field
+    /// allocation). `unknown` is [`Field::unknown`].
+    pub fn decode_each(
+        &mut self,
+        block: &[u8],
+        each: impl FnMut(&[u8], &[u8], bool),
+    ) -> HeaderBlock {
+        let number = self.blocks;
+        let table_state = self.state.clone();
+        let mut sink = Each {
+            each,
+            count: 0,
+            events: Vec::new(),
+            diagnostics: Vec::new(),
+            table_events: self.table_events,
+        };
+        let error = self.run(block, &mut sink).err();
+        HeaderBlock {
+            block: number,
+            fields: Vec::new(),
+            fields_not_listed: sink.count,
             table_events: sink.events,
             error,
             diagnostics: sink.diagnostics,
@@ -316,14 +351,24 @@ impl Decoder {
                 let resolved =
                     resolve(&self.table, index).map_err(|e| err(self.index_error(e, index)))?;
                 let (name, value, index_ref, unknown) = match resolved {
-                    Resolved::Static(name, value) => (name, value, static_ref(index), false),
+                    Resolved::Static(name, value) => (
+                        Str::Static(name),
+                        Str::Static(value),
+                        static_ref(index),
+                        false,
+                    ),
                     Resolved::Dynamic(e) => (
-                        e.name(),
-                        e.value(),
+                        Str::Bytes(e.name()),
+                        Str::Bytes(e.value()),
                         dynamic_ref(index, Some(&e)),
                         e.name_unknown,
                     ),
-                    Resolved::Unknown => (&[][..], &[][..], dynamic_ref(index, None), true),
+                    Resolved::Unknown => (
+                        Str::Static(b""),
+                        Str::Static(b""),
+                        dynamic_ref(index, None),
+                        true,
+                    ),
                 };
                 list_size += (name.len() + value.len()) as u64 + ENTRY_OVERHEAD;
                 if list_size > max_list {
@@ -364,6 +409,7 @@ impl Decoder {
             let mut name_unknown = false;
             let mut index_ref = None;
             let mut name_huffman = None;
+            let mut static_name = None;
             let name_src: NameSource<'_> = if index == 0 {
                 let (s, huff, n) =
                     read_string(block, pos, &mut self.scratch_name, max_string).map_err(err)?;
@@ -374,6 +420,7 @@ impl Decoder {
                 match resolve(&self.table, index).map_err(|e| err(self.index_error(e, index)))? {
                     Resolved::Static(name, _) => {
                         index_ref = Some(static_ref(index));
+                        static_name = Some(name);
                         NameSource::Bytes(name)
                     }
                     Resolved::Dynamic(e) => {
@@ -401,14 +448,18 @@ impl Decoder {
                 },
             };
             list_size += (name.len() + value.len()) as u64 + ENTRY_OVERHEAD;
+            let name_str = match static_name {
+                Some(s) => Str::Static(s),
+                None => Str::Bytes(name),
+            };
             if list_size > max_list {
                 return Err(err(DecodeErrorKind::HeaderListTooLarge {
                     limit: self.limits.max_header_list_size,
                 }));
             }
             sink.field(
-                name,
-                value,
+                name_str,
+                Str::Bytes(value),
                 FieldInfo {
                     repr,
                     index: index_ref,
@@ -614,6 +665,38 @@ fn read_string<'a>(
     Ok((scratch.get(..decoded).unwrap_or_default(), true, end))
 }
 
+/// A name or value as the decoding loop found it: bytes of the static
+/// table (which an explained field refers to instead of copying) or bytes
+/// borrowed from the block, the scratch buffers or the dynamic table.
+#[derive(Clone, Copy)]
+pub(crate) enum Str<'a> {
+    Static(&'static [u8]),
+    Bytes(&'a [u8]),
+}
+
+impl<'a> Str<'a> {
+    #[inline(always)]
+    fn bytes(self) -> &'a [u8] {
+        match self {
+            Str::Static(b) => b,
+            Str::Bytes(b) => b,
+        }
+    }
+
+    #[inline(always)]
+    fn len(self) -> usize {
+        self.bytes().len()
+    }
+
+    #[inline]
+    fn to_octets(self) -> Octets {
+        match self {
+            Str::Static(b) => Octets::from_static(b),
+            Str::Bytes(b) => Octets::copy_from(b),
+        }
+    }
+}
+
 /// How one field was encoded, for sinks that explain.
 pub(crate) struct FieldInfo {
     repr: Representation,
@@ -626,7 +709,7 @@ pub(crate) struct FieldInfo {
 
 /// Receives what the decoding loop finds.
 pub(crate) trait Sink {
-    fn field(&mut self, name: &[u8], value: &[u8], info: FieldInfo);
+    fn field(&mut self, name: Str<'_>, value: Str<'_>, info: FieldInfo);
     fn size_update(&mut self, max_size: u32, span: Span);
     fn inserted(&mut self, entry: u64, field: u32, size: u32);
     fn evicted(&mut self, entry: &Entry<'_>);
@@ -641,11 +724,23 @@ struct Explain {
     table_events: bool,
 }
 
+impl Explain {
+    fn evicted_event(e: &Entry<'_>) -> TableEvent {
+        TableEvent::Evicted {
+            entry: Some(e.number),
+            name: Octets::from(e.name()),
+            value: Octets::from(e.value()),
+            size: u32::try_from(e.size()).unwrap_or(u32::MAX),
+            inserted_in_block: Some(e.block),
+        }
+    }
+}
+
 impl Sink for Explain {
-    fn field(&mut self, name: &[u8], value: &[u8], info: FieldInfo) {
+    fn field(&mut self, name: Str<'_>, value: Str<'_>, info: FieldInfo) {
         self.fields.push(Field {
-            name: Octets::from(name),
-            value: Octets::from(value),
+            name: name.to_octets(),
+            value: value.to_octets(),
             repr: info.repr,
             index: info.index,
             name_huffman: info.name_huffman,
@@ -671,13 +766,46 @@ impl Sink for Explain {
         if !self.table_events {
             return;
         }
-        self.events.push(TableEvent::Evicted {
-            entry: Some(e.number),
-            name: Octets::from(e.name()),
-            value: Octets::from(e.value()),
-            size: u32::try_from(e.size()).unwrap_or(u32::MAX),
-            inserted_in_block: Some(e.block),
-        });
+        self.events.push(Explain::evicted_event(e));
+    }
+
+    fn diagnostic(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+}
+
+/// Fields to a closure, everything else recorded, for
+/// [`Decoder::decode_each`].
+struct Each<F> {
+    each: F,
+    count: u32,
+    events: Vec<TableEvent>,
+    diagnostics: Vec<Diagnostic>,
+    table_events: bool,
+}
+
+impl<F: FnMut(&[u8], &[u8], bool)> Sink for Each<F> {
+    #[inline]
+    fn field(&mut self, name: Str<'_>, value: Str<'_>, info: FieldInfo) {
+        self.count = self.count.saturating_add(1);
+        (self.each)(name.bytes(), value.bytes(), info.unknown);
+    }
+
+    fn size_update(&mut self, max_size: u32, span: Span) {
+        self.events.push(TableEvent::SizeUpdate { max_size, span });
+    }
+
+    fn inserted(&mut self, entry: u64, field: u32, size: u32) {
+        if self.table_events {
+            self.events
+                .push(TableEvent::Inserted { entry, field, size });
+        }
+    }
+
+    fn evicted(&mut self, e: &Entry<'_>) {
+        if self.table_events {
+            self.events.push(Explain::evicted_event(e));
+        }
     }
 
     fn diagnostic(&mut self, diagnostic: Diagnostic) {
@@ -690,8 +818,8 @@ struct Plain<F>(F);
 
 impl<F: FnMut(&[u8], &[u8])> Sink for Plain<F> {
     #[inline(always)]
-    fn field(&mut self, name: &[u8], value: &[u8], _: FieldInfo) {
-        (self.0)(name, value);
+    fn field(&mut self, name: Str<'_>, value: Str<'_>, _: FieldInfo) {
+        (self.0)(name.bytes(), value.bytes());
     }
     #[inline(always)]
     fn size_update(&mut self, _: u32, _: Span) {}

@@ -10,10 +10,11 @@
 //! entries alone no longer fit, whatever the unknown ones were.
 //!
 //! Storage: entries' bytes live back to back in one buffer (an [`EntryLog`]),
-//! oldest first; eviction only forgets the oldest slot, and the buffer is
-//! compacted when it has grown to twice its limit. Inserting and evicting
-//! therefore allocate nothing in the steady state, and the evicted-entry
-//! history is kept the same way.
+//! oldest first. Eviction moves the oldest slot to the bounded history of
+//! evicted entries, whose bytes stay where they are (nothing is copied);
+//! the buffer drops the bytes before the oldest remembered entry once they
+//! outweigh what is still remembered. Inserting and evicting therefore
+//! allocate and copy nothing in the steady state beyond the new entry.
 
 use std::collections::VecDeque;
 
@@ -72,13 +73,20 @@ impl Slot {
     }
 }
 
-/// Entries stored back to back, oldest first.
+/// Entries stored back to back, oldest first: the remembered evicted ones,
+/// then the live ones.
 #[derive(Debug, Default)]
 struct EntryLog {
     /// `bytes[i]` is byte `base + i` of the stream of all appended entries.
     bytes: Vec<u8>,
     base: u64,
+    /// Live entries, oldest first.
     slots: VecDeque<Slot>,
+    /// Evicted entries still remembered, oldest first (their bytes come
+    /// before the live entries').
+    evicted: VecDeque<Slot>,
+    /// Name and value bytes of `evicted`.
+    evicted_bytes: u64,
 }
 
 impl EntryLog {
@@ -95,27 +103,24 @@ impl EntryLog {
         }
     }
 
-    /// Bytes of the live entries.
-    fn live(&self) -> u64 {
-        match self.slots.front() {
-            Some(oldest) => self.base + self.bytes.len() as u64 - oldest.pos,
-            None => 0,
+    /// Drops the bytes before the oldest remembered entry once they are at
+    /// least as many as the bytes kept (and 4 KiB), so the buffer stays
+    /// within about twice what it must keep, for O(1) amortised work per
+    /// byte.
+    fn compact(&mut self) {
+        let oldest = self
+            .evicted
+            .front()
+            .or(self.slots.front())
+            .map_or(self.base + self.bytes.len() as u64, |s| s.pos);
+        let dead = usize::try_from(oldest.saturating_sub(self.base))
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        let kept = self.bytes.len() - dead;
+        if dead >= kept.max(4096) {
+            self.bytes.drain(..dead);
+            self.base += dead as u64;
         }
-    }
-
-    /// Drops the bytes before the oldest live entry once the buffer holds
-    /// more than `limit` bytes, so it stays within about twice the live
-    /// bytes.
-    fn compact(&mut self, limit: usize) {
-        if self.bytes.len() <= limit {
-            return;
-        }
-        let head = match self.slots.front() {
-            Some(oldest) => usize::try_from(oldest.pos - self.base).unwrap_or(0),
-            None => self.bytes.len(),
-        };
-        self.bytes.drain(..head.min(self.bytes.len()));
-        self.base += head as u64;
     }
 
     /// Appends bytes for a new entry, returning their stream position.
@@ -127,51 +132,40 @@ impl EntryLog {
         pos
     }
 
-    fn pop_oldest(&mut self) -> Option<Slot> {
-        let slot = self.slots.pop_front()?;
-        if self.slots.is_empty() {
-            self.base += self.bytes.len() as u64;
-            self.bytes.clear();
+    /// Remembers an evicted entry in a history of at most `cap` entries
+    /// and `bytes_cap` bytes.
+    fn remember(&mut self, slot: Slot, block: u64, cap: usize, bytes_cap: u64) {
+        let bytes = slot.bytes();
+        if cap == 0 || bytes > bytes_cap {
+            // Too large to remember: forget older ones too, so the numbers
+            // in the history stay consecutive.
+            self.forget_evicted();
+            return;
         }
-        Some(slot)
+        while self.evicted.len() >= cap || self.evicted_bytes + bytes > bytes_cap {
+            match self.evicted.pop_front() {
+                Some(old) => self.evicted_bytes -= old.bytes(),
+                None => break,
+            }
+        }
+        self.evicted.push_back(Slot {
+            evicted_in_block: block,
+            ..slot
+        });
+        self.evicted_bytes += bytes;
+    }
+
+    fn forget_evicted(&mut self) {
+        self.evicted.clear();
+        self.evicted_bytes = 0;
     }
 
     fn clear(&mut self) {
         self.base += self.bytes.len() as u64;
         self.bytes.clear();
         self.slots.clear();
+        self.forget_evicted();
     }
-}
-
-/// Adds an evicted entry to the bounded history `h` (at most `cap` entries
-/// and `bytes_cap` bytes).
-fn remember(
-    h: &mut EntryLog,
-    cap: usize,
-    bytes_cap: u64,
-    slot: &Slot,
-    entry: &Entry<'_>,
-    block: u64,
-) {
-    let bytes = slot.bytes();
-    if cap == 0 || bytes > bytes_cap {
-        // Too large to remember: forget older ones too, so the numbers in
-        // the history stay consecutive.
-        h.clear();
-        return;
-    }
-    while h.slots.len() >= cap || h.live() + bytes > bytes_cap {
-        if h.pop_oldest().is_none() {
-            break;
-        }
-    }
-    h.compact(usize::try_from(bytes_cap.saturating_mul(2)).unwrap_or(usize::MAX));
-    let pos = h.append(&[entry.name(), entry.value()]);
-    h.slots.push_back(Slot {
-        pos,
-        evicted_in_block: block,
-        ..*slot
-    });
 }
 
 /// Where a new entry's name comes from.
@@ -210,8 +204,8 @@ pub(crate) struct DynamicTable {
     unknown_older: bool,
     /// Known entries whose name (hence size) is unknown.
     uncertain: u32,
-    /// Evicted known entries, oldest first; numbers are consecutive.
-    history: EntryLog,
+    /// How many evicted known entries (`log.evicted`, oldest first, numbers
+    /// consecutive) and how many of their bytes are remembered.
     history_cap: usize,
     history_bytes_cap: u64,
 }
@@ -227,7 +221,6 @@ impl DynamicTable {
             inserted: 0,
             unknown_older: false,
             uncertain: 0,
-            history: EntryLog::default(),
             history_cap: history_cap as usize,
             history_bytes_cap: u64::from(history_bytes_cap),
         }
@@ -282,11 +275,11 @@ impl DynamicTable {
     /// still holds it.
     pub(crate) fn was_at(&self, pos: usize) -> Option<EvictedRecord<'_>> {
         let number = self.inserted.checked_sub(pos as u64)?;
-        let first = self.history.slots.front()?.number;
+        let first = self.log.evicted.front()?.number;
         let offset = number.checked_sub(first)?;
-        let slot = self.history.slots.get(usize::try_from(offset).ok()?)?;
+        let slot = self.log.evicted.get(usize::try_from(offset).ok()?)?;
         (slot.number == number).then(|| EvictedRecord {
-            entry: self.history.entry(slot),
+            entry: self.log.entry(slot),
             evicted_in_block: slot.evicted_in_block,
         })
     }
@@ -343,8 +336,7 @@ impl DynamicTable {
         }
         // Copy first: the name may belong to an entry evicted below. The
         // buffer is compacted before, never between copy and eviction.
-        let limit = (2 * self.max_size as usize).max(4096);
-        self.log.compact(limit);
+        self.log.compact();
         let name_range = match name {
             NameSource::Bytes(_) => None,
             NameSource::Entry(pos) => {
@@ -367,10 +359,9 @@ impl DynamicTable {
             }
             (NameSource::Entry(_), None) => self.log.append(&[value]),
         };
-        // The new bytes are not a slot yet, so eviction cannot drop them
-        // (an emptied log keeps them: see `pop_oldest`).
+        // The new bytes are not a slot yet; eviction drops no bytes.
         while self.size + size > max {
-            if !self.evict_oldest_keeping(block, on_evict, pos) {
+            if !self.evict_oldest(block, on_evict) {
                 break;
             }
         }
@@ -393,44 +384,15 @@ impl DynamicTable {
         Some((number, size))
     }
 
-    /// Evicts the oldest known entry; `false` when there is none.
+    /// Evicts the oldest known entry (into the history); `false` when there
+    /// is none.
     fn evict_oldest(&mut self, block: u64, on_evict: &mut impl FnMut(&Entry<'_>)) -> bool {
-        self.evict_oldest_keeping(block, on_evict, u64::MAX)
-    }
-
-    /// As `evict_oldest`, but bytes from stream position `keep` on survive
-    /// even when the last slot goes.
-    fn evict_oldest_keeping(
-        &mut self,
-        block: u64,
-        on_evict: &mut impl FnMut(&Entry<'_>),
-        keep: u64,
-    ) -> bool {
-        let Some(slot) = self.log.slots.front().copied() else {
+        let Some(slot) = self.log.slots.pop_front() else {
             return false;
         };
-        {
-            let entry = self.log.entry(&slot);
-            on_evict(&entry);
-            remember(
-                &mut self.history,
-                self.history_cap,
-                self.history_bytes_cap,
-                &slot,
-                &entry,
-                block,
-            );
-        }
-        self.log.slots.pop_front();
-        if self.log.slots.is_empty() {
-            // Forget the evicted bytes, but not a new entry's bytes being
-            // inserted.
-            let keep_from = usize::try_from(keep.saturating_sub(self.log.base))
-                .unwrap_or(usize::MAX)
-                .min(self.log.bytes.len());
-            self.log.bytes.drain(..keep_from);
-            self.log.base += keep_from as u64;
-        }
+        on_evict(&self.log.entry(&slot));
+        self.log
+            .remember(slot, block, self.history_cap, self.history_bytes_cap);
         self.size = self.size.saturating_sub(slot.bytes() + ENTRY_OVERHEAD);
         if slot.name_unknown {
             self.uncertain = self.uncertain.saturating_sub(1);
@@ -454,7 +416,6 @@ impl DynamicTable {
         self.size = 0;
         self.uncertain = 0;
         self.unknown_older = true;
-        self.history.clear();
         self.check_unknown_gone();
     }
 
@@ -619,10 +580,15 @@ mod storage_tests {
             size += entry_size;
             assert_eq!(names(&t), Vec::from(expect.clone()));
             assert_eq!(t.size(), size as u64);
-            // Compaction starts at max(2 x max size, 4096) bytes.
-            assert!(t.log.bytes.len() <= 4096 + 100, "{}", t.log.bytes.len());
-            assert!(t.history.bytes.len() <= 2 * 1000 + 100);
-            assert!(t.history.slots.len() <= 8);
+            // At most the remembered bytes (table 300 + history 1000)
+            // twice over, or 4 KiB of dead bytes, plus the last entry.
+            assert!(
+                t.log.bytes.len() <= 4096 + 1300 + 100,
+                "{}",
+                t.log.bytes.len()
+            );
+            assert!(t.log.evicted_bytes <= 1000);
+            assert!(t.log.evicted.len() <= 8);
         }
     }
 }

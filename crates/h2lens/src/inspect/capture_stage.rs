@@ -1,29 +1,30 @@
 //! Captures: pcap/pcapng records → link/IP/TCP reassembly → one connection
 //! decoder per TCP connection.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::capture::{CaptureEvent, Reader, SecretsType};
+use crate::capture::{CaptureEvent, Next, Reader, SecretsType};
 use crate::config::Config;
 use crate::conn::{ConnStart, Connection, Origin, PREFACE};
 use crate::diag::{Diagnostic, Layer};
+use crate::idhash::IdMap;
 use crate::net::{Dissector, NetEvent};
 use crate::time::{Direction, PerDir};
 use crate::tls::KeyLog;
 
-use super::{ConnectionEnd, ConnectionInfo, Event, EventKind, Notice, Summary};
+use super::{ConnectionEnd, ConnectionInfo, Event, EventKind, Notice, Out, Shard};
 
 #[derive(Debug)]
 pub(super) struct CaptureStage {
     config: Config,
     reader: Reader,
     net: Dissector,
-    conns: HashMap<u32, Conn>,
+    conns: IdMap<u32, Conn>,
     /// Skipped-packet notices so far (one per packet up to a limit).
     skipped_notices: u64,
     /// TLS secrets: the user's key log plus Decryption Secrets Blocks.
     key_log: Option<Arc<KeyLog>>,
+    shard: Shard,
 }
 
 #[derive(Debug)]
@@ -41,23 +42,24 @@ struct Conn {
 const MAX_SKIP_NOTICES: u64 = 1000;
 
 impl CaptureStage {
-    pub fn new(config: &Config, key_log: Option<Arc<KeyLog>>) -> CaptureStage {
+    pub fn new(config: &Config, shard: Shard, key_log: Option<Arc<KeyLog>>) -> CaptureStage {
         CaptureStage {
             config: config.clone(),
             reader: Reader::new(&config.capture),
             net: Dissector::new(&config.tcp),
-            conns: HashMap::new(),
+            conns: IdMap::default(),
             skipped_notices: 0,
             key_log,
+            shard,
         }
     }
 
     /// A Decryption Secrets Block: its TLS secrets join the key log, for
     /// connections whose ClientHello is still to come (pcapng puts secrets
     /// before the packets they decrypt).
-    fn add_secrets(&mut self, secrets: &crate::capture::DecryptionSecrets, out: &mut Vec<Event>) {
+    fn add_secrets(&mut self, secrets: &crate::capture::DecryptionSecrets, out: &mut Out) {
         if secrets.secrets_type != SecretsType::TLS_KEY_LOG {
-            out.push(notice(
+            out.emit(notice(
                 None,
                 None,
                 Diagnostic::info(
@@ -80,9 +82,9 @@ impl CaptureStage {
                 Some(o) => d.at(secrets.span.start.saturating_add(o)),
                 None => d,
             };
-            out.push(notice(None, None, d));
+            out.emit(notice(None, None, d));
         }
-        out.push(notice(
+        out.emit(notice(
             None,
             None,
             Diagnostic::info(
@@ -105,42 +107,50 @@ impl CaptureStage {
         self.key_log = Some(merged);
     }
 
-    pub fn push(&mut self, bytes: &[u8], out: &mut Vec<Event>, summary: &mut Summary) {
+    pub fn push(&mut self, bytes: &[u8], out: &mut Out) {
         self.reader.push(bytes);
-        self.drain(out, summary);
+        self.drain(out);
     }
 
-    pub fn finish(&mut self, out: &mut Vec<Event>, summary: &mut Summary) {
+    pub fn finish(&mut self, out: &mut Out) {
         self.reader.finish();
-        self.drain(out, summary);
+        self.drain(out);
         self.net.finish();
-        self.drain_net(out, summary);
+        self.drain_net(out);
         let mut ids: Vec<u32> = self.conns.keys().copied().collect();
         ids.sort_unstable();
+        // Each connection's end has its own position, the same in every
+        // shard whichever connections the shard decodes.
+        let base = out.position.saturating_add(1);
         for id in ids {
+            out.position = base.saturating_add(u64::from(id));
             self.end_conn(id, out);
         }
     }
 
-    fn drain(&mut self, out: &mut Vec<Event>, summary: &mut Summary) {
-        while let Some(event) = self.reader.next_event() {
+    fn drain(&mut self, out: &mut Out) {
+        loop {
+            out.position += 1;
+            let event = match self.reader.next_in_place() {
+                None => break,
+                // Most packets: read where they lie in the reader's buffer.
+                Some(Next::Packet(p)) => {
+                    count_packet(out, p.ts, p.link_type);
+                    self.net
+                        .handle(p.link_type, p.number, p.ts, p.data, p.original_len);
+                    self.drain_net(out);
+                    continue;
+                }
+                Some(Next::Event(event)) => event,
+            };
             match event {
                 CaptureEvent::Packet(packet) => {
-                    summary.packets += 1;
-                    if summary.first_ts.is_none() {
-                        summary.first_ts = Some(packet.ts);
-                    }
-                    summary.last_ts = Some(packet.ts);
-                    let link = match packet.link_type.name() {
-                        Some(name) => name.to_string(),
-                        None => format!("link type {}", packet.link_type.0),
-                    };
-                    *summary.link_types.entry(link).or_insert(0) += 1;
+                    count_packet(out, packet.ts, packet.link_type);
                     self.net.handle_packet(&packet);
-                    self.drain_net(out, summary);
+                    self.drain_net(out);
                 }
-                CaptureEvent::Diagnostic(diagnostic) => out.push(notice(None, None, diagnostic)),
-                CaptureEvent::Skipped(block) => out.push(notice(
+                CaptureEvent::Diagnostic(diagnostic) => out.emit(notice(None, None, diagnostic)),
+                CaptureEvent::Skipped(block) => out.emit(notice(
                     None,
                     None,
                     Diagnostic::info(
@@ -156,7 +166,7 @@ impl CaptureStage {
                     .at(block.span.start),
                 )),
                 CaptureEvent::Secrets(secrets) => self.add_secrets(&secrets, out),
-                CaptureEvent::End(stats) => summary.capture = Some(stats),
+                CaptureEvent::End(stats) => out.summary.capture = Some(stats),
                 CaptureEvent::FileInfo(_)
                 | CaptureEvent::Section(_)
                 | CaptureEvent::Interface(_) => {}
@@ -164,11 +174,15 @@ impl CaptureStage {
         }
     }
 
-    fn drain_net(&mut self, out: &mut Vec<Event>, summary: &mut Summary) {
+    fn drain_net(&mut self, out: &mut Out) {
         while let Some(event) = self.net.next_event() {
+            out.position += 1;
             match event {
                 NetEvent::ConnectionOpened(open) => {
                     let id = open.conn.0;
+                    if !self.shard.owns(id) {
+                        continue;
+                    }
                     let start = if open.syn_seen {
                         ConnStart::Beginning
                     } else {
@@ -188,7 +202,7 @@ impl CaptureStage {
                             seen_data: false,
                         },
                     );
-                    out.push(Event {
+                    out.emit(Event {
                         conn: Some(id),
                         kind: EventKind::Connection(ConnectionInfo {
                             client: Some(open.client.to_string()),
@@ -269,30 +283,50 @@ impl CaptureStage {
                                 " (further skipped packets are only counted in the summary)",
                             );
                         }
-                        out.push(notice(Some(skipped.packet), skipped.conn.map(|c| c.0), d));
+                        out.emit(notice(Some(skipped.packet), skipped.conn.map(|c| c.0), d));
                     }
                 }
                 NetEvent::Diagnostic(d) => {
-                    out.push(notice(Some(d.packet), d.conn.map(|c| c.0), d.diagnostic))
+                    out.emit(notice(Some(d.packet), d.conn.map(|c| c.0), d.diagnostic))
                 }
-                NetEvent::Summary(stats) => summary.net = Some(stats),
+                NetEvent::Summary(stats) => out.summary.net = Some(stats),
             }
         }
     }
 
-    fn end_conn(&mut self, id: u32, out: &mut Vec<Event>) {
+    fn end_conn(&mut self, id: u32, out: &mut Out) {
         let Some(mut conn) = self.conns.remove(&id) else {
             return;
         };
         conn.decoder.finish();
         drain_conn(id, &mut conn, out);
-        out.push(Event {
+        out.emit(Event {
             conn: Some(id),
             kind: EventKind::ConnectionEnd(Box::new(ConnectionEnd {
                 protocol: conn.decoder.protocol().cloned(),
                 stats: conn.decoder.stats(),
             })),
         });
+    }
+}
+
+fn count_packet(out: &mut Out, ts: crate::Timestamp, link_type: crate::capture::LinkType) {
+    let summary = &mut out.summary;
+    summary.packets += 1;
+    if summary.first_ts.is_none() {
+        summary.first_ts = Some(ts);
+    }
+    summary.last_ts = Some(ts);
+    let types = &mut summary.link_types;
+    match link_type.name().and_then(|name| types.get_mut(name)) {
+        Some(n) => *n += 1,
+        None => {
+            let link = match link_type.name() {
+                Some(name) => name.to_string(),
+                None => format!("link type {}", link_type.0),
+            };
+            *types.entry(link).or_insert(0) += 1;
+        }
     }
 }
 
@@ -303,11 +337,13 @@ fn notice(packet: Option<u64>, conn: Option<u32>, diagnostic: Diagnostic) -> Eve
     }
 }
 
-fn drain_conn(id: u32, conn: &mut Conn, out: &mut Vec<Event>) {
+fn drain_conn(id: u32, conn: &mut Conn, out: &mut Out) {
     while let Some(ev) = conn.decoder.next_event() {
-        out.push(Event {
+        out.emit(Event {
             conn: Some(id),
             kind: EventKind::Conn(ev),
         });
     }
+    conn.decoder
+        .take_frame_counts(|kind, n| out.summary.add_frames(kind, n));
 }

@@ -161,6 +161,44 @@ pub struct Options {
     /// with. Decryption Secrets Blocks in a pcapng are used as well.
     #[serde(skip)]
     pub keylog: Option<Vec<u8>>,
+    /// Decode only some of a capture's connections (see [`Shard`]).
+    pub shard: Shard,
+}
+
+/// Which of a capture's connections an inspector decodes, so that several
+/// inspectors (say, one per thread) can share the work of one capture: each
+/// reads the whole input, but only shard `index` of `count` decodes the
+/// connections whose number `conn % count == index` (numbers are the same
+/// in every shard). Shard 0 also reports everything outside connections
+/// (the input event, notices of the capture, link, IP and TCP layers);
+/// other shards report only their connections' events and their summary. Inputs that are not captures are
+/// decoded by shard 0 alone. [`Summary::add_shard`] combines the shards'
+/// summaries into the one a single inspector gives, and
+/// [`Inspector::next_event_keyed`] orders their events as one inspector
+/// does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Default for Shard {
+    fn default() -> Shard {
+        Shard { index: 0, count: 1 }
+    }
+}
+
+impl Shard {
+    /// Whether this shard decodes connection `conn`.
+    pub fn owns(self, conn: u32) -> bool {
+        self.count <= 1 || conn % self.count == self.index
+    }
+
+    /// Whether this shard reports what lies outside connections.
+    pub fn is_first(self) -> bool {
+        self.index == 0 || self.count <= 1
+    }
 }
 
 /// Decodes a whole input. See the module documentation.
@@ -170,15 +208,50 @@ pub struct Inspector {
     forced: Option<InputFormat>,
     /// TLS secrets from [`Options::keylog`].
     key_log: Option<std::sync::Arc<crate::tls::KeyLog>>,
-    grpc: Option<grpc_stage::GrpcStage>,
-    /// Exchanges kept for [`Inspector::exchanges`], when asked for.
-    collector: Option<(Collector, Vec<CollectedExchange>)>,
+    shard: Shard,
     stage: Stage,
     /// Bytes held while the format is undecided.
     pending: Vec<u8>,
-    events: VecDeque<Event>,
-    summary: Summary,
+    out: Out,
     finished: bool,
+}
+
+/// Where the stages put their events, each as it is made: counted into the
+/// summary, seen by the gRPC stage and the collector, queued for
+/// [`Inspector::next_event`].
+#[derive(Debug)]
+pub(super) struct Out {
+    /// Events with their position (see [`Inspector::next_event_keyed`]).
+    events: VecDeque<(u64, Event)>,
+    /// The input point being decoded: the capture stage moves it on for
+    /// every capture and TCP/IP event it reads (the same in every shard).
+    pub(super) position: u64,
+    pub(super) summary: Summary,
+    grpc: Option<grpc_stage::GrpcStage>,
+    /// Exchanges kept for [`Inspector::exchanges`], when asked for.
+    collector: Option<(Collector, Vec<CollectedExchange>)>,
+    /// Notices belong to shard 0 (see [`Shard`]).
+    drop_notices: bool,
+}
+
+impl Out {
+    pub(super) fn emit(&mut self, event: Event) {
+        if self.drop_notices && matches!(event.kind, EventKind::Notice(_) | EventKind::Input(_)) {
+            return;
+        }
+        self.summary.count(&event);
+        if let Some((collector, list)) = self.collector.as_mut() {
+            if let Some(exchange) = collector.push(&event) {
+                list.push(exchange);
+            }
+        }
+        let call = self.grpc.as_mut().and_then(|g| g.observe(&event));
+        self.events.push_back((self.position, event));
+        if let Some(call) = call {
+            self.summary.count(&call);
+            self.events.push_back((self.position, call));
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -216,6 +289,12 @@ impl Inspector {
             ));
             std::sync::Arc::new(log)
         });
+        if options.grpc || options.collect {
+            // Calls and collected exchanges are built from the listed
+            // fields and the frame events' DATA.
+            config.output.header_fields = crate::config::HeaderFields::Explained;
+            config.output.frame_events = true;
+        }
         let collector = options.collect.then(|| {
             let max_body = config.grpc.max_message_size as usize;
             (Collector::new(true, max_body), Vec::new())
@@ -224,12 +303,17 @@ impl Inspector {
             config,
             forced: options.format,
             key_log,
-            grpc,
-            collector,
+            shard: options.shard,
             stage: Stage::Detecting,
             pending: Vec::new(),
-            events: VecDeque::new(),
-            summary: Summary::default(),
+            out: Out {
+                events: VecDeque::new(),
+                position: 0,
+                summary: Summary::default(),
+                grpc,
+                collector,
+                drop_notices: !options.shard.is_first(),
+            },
             finished: false,
         };
         for diagnostic in notices {
@@ -248,7 +332,8 @@ impl Inspector {
         if self.finished || bytes.is_empty() {
             return;
         }
-        self.summary.input_bytes = self.summary.input_bytes.saturating_add(bytes.len() as u64);
+        let summary = &mut self.out.summary;
+        summary.input_bytes = summary.input_bytes.saturating_add(bytes.len() as u64);
         if let Stage::Detecting = self.stage {
             self.pending.extend_from_slice(bytes);
             self.detect(false);
@@ -264,10 +349,9 @@ impl Inspector {
         if let Stage::Detecting = self.stage {
             self.detect(true);
         }
-        let mut out = Vec::new();
         match &mut self.stage {
-            Stage::Raw(raw) => raw.finish(&mut out),
-            Stage::Capture(capture) => capture.finish(&mut out, &mut self.summary),
+            Stage::Raw(raw) => raw.finish(&mut self.out),
+            Stage::Capture(capture) => capture.finish(&mut self.out),
             Stage::Tap(tap) => {
                 let mut tap_out = Vec::new();
                 tap.finish(&mut tap_out);
@@ -275,9 +359,9 @@ impl Inspector {
             }
             Stage::Detecting | Stage::Unknown => {}
         }
-        self.emit_all(out);
         self.finished = true;
-        let summary = self.summary.clone();
+        self.out.position = u64::MAX;
+        let summary = self.out.summary.clone();
         self.emit(Event {
             conn: None,
             kind: EventKind::Summary(Box::new(summary)),
@@ -285,17 +369,38 @@ impl Inspector {
     }
 
     pub fn next_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.out.events.pop_front().map(|(_, event)| event)
+    }
+
+    /// The next event with its position in the input: a number that never
+    /// decreases from one event to the next and names the same input point
+    /// in every [`Shard`] of one input (a capture record or TCP/IP event,
+    /// each connection's end, the end of the input). Events of one position
+    /// all come from one shard (they concern one connection, or none and
+    /// then shard 0), so merging the shards' events by position, each
+    /// shard's in its own order, gives exactly the events of one inspector.
+    pub fn next_event_keyed(&mut self) -> Option<(u64, Event)> {
+        self.out.events.pop_front()
+    }
+
+    /// The position the input has been decoded to: no event still to come
+    /// (queued or not) has a lower one (see
+    /// [`Inspector::next_event_keyed`]).
+    pub fn position(&self) -> u64 {
+        self.out
+            .events
+            .front()
+            .map_or(self.out.position, |(key, _)| *key)
     }
 
     /// Moves all pending events into `out`.
     pub fn drain(&mut self, out: &mut Vec<Event>) {
-        out.extend(self.events.drain(..));
+        out.extend(self.out.events.drain(..).map(|(_, event)| event));
     }
 
     /// Totals so far (complete after [`finish`](Self::finish)).
     pub fn summary(&self) -> &Summary {
-        &self.summary
+        &self.out.summary
     }
 
     fn detect(&mut self, at_end: bool) {
@@ -329,7 +434,7 @@ impl Inspector {
                 return;
             }
         };
-        self.summary.format = Some(format);
+        self.out.summary.format = Some(format);
         if !format.is_tap() {
             // Tap inputs say what they carry once the tap decoder knows.
             self.emit(Event {
@@ -342,10 +447,12 @@ impl Inspector {
             });
         }
         self.stage = match format {
-            InputFormat::Http2 => Stage::Raw(Box::new(raw::RawStage::new(&self.config))),
             InputFormat::Pcap | InputFormat::Pcapng => Stage::Capture(Box::new(
-                capture_stage::CaptureStage::new(&self.config, self.key_log.clone()),
+                capture_stage::CaptureStage::new(&self.config, self.shard, self.key_log.clone()),
             )),
+            // Not a capture: shard 0 decodes it all.
+            _ if !self.shard.is_first() => Stage::Unknown,
+            InputFormat::Http2 => Stage::Raw(Box::new(raw::RawStage::new(&self.config))),
             _ => Stage::Tap(Box::new(tap_stage::TapStage::new(&self.config))),
         };
         let pending = std::mem::take(&mut self.pending);
@@ -353,10 +460,9 @@ impl Inspector {
     }
 
     fn feed(&mut self, bytes: &[u8]) {
-        let mut out = Vec::new();
         match &mut self.stage {
-            Stage::Raw(raw) => raw.push(bytes, &mut out),
-            Stage::Capture(capture) => capture.push(bytes, &mut out, &mut self.summary),
+            Stage::Raw(raw) => raw.push(bytes, &mut self.out),
+            Stage::Capture(capture) => capture.push(bytes, &mut self.out),
             Stage::Tap(tap) => {
                 let mut tap_out = Vec::new();
                 tap.push(bytes, &mut tap_out);
@@ -364,7 +470,6 @@ impl Inspector {
             }
             Stage::Detecting | Stage::Unknown => {}
         }
-        self.emit_all(out);
     }
 
     fn emit_tap(&mut self, outputs: Vec<tap_stage::Output>) {
@@ -373,7 +478,7 @@ impl Inspector {
                 tap_stage::Output::Event(event) => self.emit(event),
                 tap_stage::Output::Format(format, fidelity) => {
                     let format = InputFormat::from(format);
-                    self.summary.format = Some(format);
+                    self.out.summary.format = Some(format);
                     self.emit(Event {
                         conn: None,
                         kind: EventKind::Input(InputInfo {
@@ -384,7 +489,7 @@ impl Inspector {
                     });
                 }
                 tap_stage::Output::Exchange(exchange) => {
-                    let call = self.grpc.as_ref().and_then(|g| g.tap_call(&exchange));
+                    let call = self.out.grpc.as_ref().and_then(|g| g.tap_call(&exchange));
                     self.emit(Event {
                         conn: None,
                         kind: EventKind::TapExchange(exchange),
@@ -397,17 +502,12 @@ impl Inspector {
         }
     }
 
-    fn emit_all(&mut self, events: Vec<Event>) {
-        for event in events {
-            self.emit(event);
-        }
-    }
-
     /// Every exchange seen so far with its headers, when
     /// [`Options::collect`] was set (complete after
     /// [`finish`](Self::finish)).
     pub fn exchanges(&self) -> &[CollectedExchange] {
-        self.collector
+        self.out
+            .collector
             .as_ref()
             .map(|(_, list)| list.as_slice())
             .unwrap_or(&[])
@@ -419,17 +519,6 @@ impl Inspector {
     }
 
     fn emit(&mut self, event: Event) {
-        self.summary.count(&event);
-        if let Some((collector, list)) = self.collector.as_mut() {
-            if let Some(exchange) = collector.push(&event) {
-                list.push(exchange);
-            }
-        }
-        let call = self.grpc.as_mut().and_then(|g| g.observe(&event));
-        self.events.push_back(event);
-        if let Some(call) = call {
-            self.summary.count(&call);
-            self.events.push_back(call);
-        }
+        self.out.emit(event);
     }
 }

@@ -4,7 +4,7 @@ use crate::config::Config;
 use crate::conn::{ConnStart, Connection, Origin, PREFACE};
 use crate::time::{Direction, Timestamp};
 
-use super::{ConnectionEnd, ConnectionInfo, Event, EventKind};
+use super::{ConnectionEnd, ConnectionInfo, Event, EventKind, Out};
 
 #[derive(Debug)]
 pub(super) struct RawStage {
@@ -23,10 +23,10 @@ impl RawStage {
         }
     }
 
-    pub fn push(&mut self, bytes: &[u8], out: &mut Vec<Event>) {
+    pub fn push(&mut self, bytes: &[u8], out: &mut Out) {
         if !self.started {
             self.started = true;
-            out.push(Event {
+            out.emit(Event {
                 conn: Some(0),
                 kind: EventKind::Connection(ConnectionInfo {
                     client: None,
@@ -49,10 +49,10 @@ impl RawStage {
         self.drain(out);
     }
 
-    pub fn finish(&mut self, out: &mut Vec<Event>) {
+    pub fn finish(&mut self, out: &mut Out) {
         self.conn.finish();
         self.drain(out);
-        out.push(Event {
+        out.emit(Event {
             conn: Some(0),
             kind: EventKind::ConnectionEnd(Box::new(ConnectionEnd {
                 protocol: self.conn.protocol().cloned(),
@@ -61,12 +61,14 @@ impl RawStage {
         });
     }
 
-    fn drain(&mut self, out: &mut Vec<Event>) {
+    fn drain(&mut self, out: &mut Out) {
         while let Some(ev) = self.conn.next_event() {
-            out.push(Event {
+            out.emit(Event {
                 conn: Some(0),
                 kind: EventKind::Conn(ev),
             });
         }
+        self.conn
+            .take_frame_counts(|kind, n| out.summary.add_frames(kind, n));
     }
 }

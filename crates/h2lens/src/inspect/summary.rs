@@ -1,19 +1,100 @@
 //! Running totals over the event stream.
 
 use crate::conn::ConnEvent;
+use crate::frame::FrameType;
 
-use super::{Event, EventKind, Summary};
+use super::{ByteAccounting, DiagnosticCounts, Event, EventKind, Summary};
 
 impl Summary {
+    /// Counts `n` frames of type `kind`.
+    pub(super) fn add_frames(&mut self, kind: FrameType, n: u64) {
+        // Known types are counted without building their name.
+        match kind.name().and_then(|name| self.frames.get_mut(name)) {
+            Some(count) => *count += n,
+            None => *self.frames.entry(kind.to_string()).or_insert(0) += n,
+        }
+    }
+
+    /// Adds the connection totals of another shard's summary (see
+    /// [`super::Shard`]) to this one, shard 0's: counts of connections,
+    /// frames, blocks, fields, streams, exchanges, calls, diagnostics and
+    /// stream bytes add up; what every shard saw alike (input, packets,
+    /// link types, capture and TCP/IP accounting) is kept from this one.
+    pub fn add_shard(&mut self, other: &Summary) {
+        fn add_map(
+            into: &mut std::collections::BTreeMap<String, u64>,
+            from: &std::collections::BTreeMap<String, u64>,
+        ) {
+            for (k, v) in from {
+                *into.entry(k.clone()).or_insert(0) += v;
+            }
+        }
+        // Destructured in full so that a new field cannot be forgotten here.
+        let Summary {
+            // Seen alike by every shard: kept from this one.
+            format: _,
+            input_bytes: _,
+            packets: _,
+            first_ts: _,
+            last_ts: _,
+            link_types: _,
+            capture: _,
+            net: _,
+            // Each shard's own connections: added up.
+            connections,
+            http2_connections,
+            protocols,
+            frames,
+            header_blocks,
+            header_fields,
+            streams,
+            exchanges,
+            grpc_calls,
+            tap_exchanges,
+            diagnostics,
+            bytes,
+        } = other;
+        self.connections += connections;
+        self.http2_connections += http2_connections;
+        add_map(&mut self.protocols, protocols);
+        add_map(&mut self.frames, frames);
+        self.header_blocks += header_blocks;
+        self.header_fields += header_fields;
+        self.streams += streams;
+        self.exchanges += exchanges;
+        self.grpc_calls += grpc_calls;
+        self.tap_exchanges += tap_exchanges;
+        let DiagnosticCounts {
+            errors,
+            warnings,
+            infos,
+        } = diagnostics;
+        self.diagnostics.errors += errors;
+        self.diagnostics.warnings += warnings;
+        self.diagnostics.infos += infos;
+        let ByteAccounting {
+            stream_bytes,
+            decoded,
+            tls,
+            skipped,
+            lost,
+        } = bytes;
+        let b = &mut self.bytes;
+        b.stream_bytes += stream_bytes;
+        b.decoded += decoded;
+        b.tls += tls;
+        b.lost += lost;
+        add_map(&mut b.skipped, skipped);
+    }
+
     /// Counts one event.
     pub(super) fn count(&mut self, event: &Event) {
         match &event.kind {
-            EventKind::Conn(ConnEvent::Frame(f)) => {
-                *self.frames.entry(f.header.kind.to_string()).or_insert(0) += 1;
-            }
+            EventKind::Conn(ConnEvent::Frame(f)) => self.add_frames(f.header.kind, 1),
             EventKind::Conn(ConnEvent::HeaderBlock(b)) => {
                 self.header_blocks += 1;
-                self.header_fields += b.hpack.fields.len() as u64;
+                self.header_fields +=
+                    b.hpack.fields.len() as u64 + u64::from(b.hpack.fields_not_listed);
             }
             EventKind::Conn(ConnEvent::Exchange(_)) => self.exchanges += 1,
             EventKind::Conn(ConnEvent::Diagnostic(d)) => {

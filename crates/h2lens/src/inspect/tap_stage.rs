@@ -40,6 +40,9 @@ pub(super) enum Output {
 
 impl TapStage {
     pub fn new(config: &Config) -> TapStage {
+        let mut config = config.clone();
+        // Socket traces are small; their frames are always reported.
+        config.output.frame_events = true;
         TapStage {
             config: config.clone(),
             decoder: TapDecoder::new(&config.grpc),

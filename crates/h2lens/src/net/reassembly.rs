@@ -276,7 +276,8 @@ impl Half {
                     .unwrap_or_default();
                 self.history.extend(keep);
             } else {
-                self.history.extend(data.iter().copied());
+                // `Extend<&u8>` copies the slice in one go.
+                self.history.extend(data.iter());
                 let excess = self.history.len().saturating_sub(self.limits.history);
                 self.history.drain(..excess);
             }

@@ -92,7 +92,7 @@ impl Sink<'_> {
             conn: self.conn,
             dir: self.dir,
             offset,
-            data: Octets(data),
+            data: Octets::from(data),
             packet: pkt.number,
             ts: pkt.ts,
         }));

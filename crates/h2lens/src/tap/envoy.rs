@@ -332,7 +332,7 @@ fn fill_response(x: &mut TapExchange) {
 fn append_body(slot: &mut Option<TapBody>, chunk: TapBody) {
     match slot {
         Some(b) => {
-            b.bytes.0.extend_from_slice(chunk.bytes.as_bytes());
+            b.bytes.extend_from_slice(chunk.bytes.as_bytes());
             b.truncated |= chunk.truncated;
             b.from_string |= chunk.from_string;
         }
@@ -353,7 +353,7 @@ fn body(b: &Value, offset: u64, diags: &mut Vec<Diagnostic>) -> TapBody {
     if let Some(s) = str_at(b, "as_bytes") {
         match base64_bytes(s) {
             Some(bytes) => TapBody {
-                bytes: Octets(bytes),
+                bytes: Octets::from(bytes),
                 truncated,
                 from_string: false,
             },
@@ -406,7 +406,7 @@ fn header_list(v: Option<&Value>, offset: u64, diags: &mut Vec<Diagnostic>) -> V
                 }
                 None => str_at(h, "value").unwrap_or_default().as_bytes().to_vec(),
             };
-            (Octets::from(key), Octets(value))
+            (Octets::from(key), Octets::from(value))
         })
         .collect()
 }

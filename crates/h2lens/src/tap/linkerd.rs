@@ -308,7 +308,7 @@ fn headers(v: Option<&Value>, offset: u64, diags: &mut Vec<Diagnostic>) -> Vec<H
         } else {
             Vec::new()
         };
-        out.push((Octets::from(name), Octets(value)));
+        out.push((Octets::from(name), Octets::from(value)));
     }
     out
 }

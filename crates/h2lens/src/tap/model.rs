@@ -350,7 +350,7 @@ impl TapExchange {
         let body = |b: &Option<TapBody>| {
             b.iter()
                 .map(|b| BodyChunk {
-                    bytes: b.bytes.0.clone(),
+                    bytes: b.bytes.to_vec(),
                     time: None,
                 })
                 .collect()

@@ -6,10 +6,13 @@
 //!
 //! The decode tables are:
 //! * `DECODE`: indexed by the next 12 input bits. Each entry holds up to two
-//!   whole symbols whose codes fit in those 12 bits: `SYM1 | SYM2 << 8 |
-//!   BITS << 16 | LEN1 << 21 | COUNT << 26`, where `BITS` is the length of
+//!   whole symbols whose codes fit in those 12 bits: `BITS | LEN1 << 6 |
+//!   COUNT << 10 | SYM1 << 16 | SYM2 << 24`, where `BITS` is the length of
 //!   all `COUNT` codes together and `LEN1` that of the first; `0` when the
-//!   next code is longer than 12 bits.
+//!   next code is longer than 12 bits. `BITS` sits in the low 6 bits so the
+//!   decoder can shift its bit accumulator by the entry itself (a 64-bit
+//!   shift uses only those bits): the table lookup and the shift are the
+//!   whole dependency chain from one lookup to the next.
 //! * `LONG_*`: canonical-code tables for the codes of 13..=30 bits: a code
 //!   `c` of `n` bits is valid when `c < LONG_LIMIT[n]`, and its symbol is
 //!   `LONG_SYMBOLS[c - LONG_FIRST[n] + LONG_BASE[n]]`.
@@ -134,13 +137,13 @@ pub(crate) fn generate(codes: &[(u32, u8)]) -> String {
                 let rest = i & ((1 << rest_bits) - 1);
                 match match_prefix(rest, rest_bits) {
                     Some((s2, l2)) => {
-                        s1 as u32
-                            | (s2 as u32) << 8
-                            | u32::from(l1 + l2) << 16
-                            | u32::from(l1) << 21
-                            | 2 << 26
+                        u32::from(l1 + l2)
+                            | u32::from(l1) << 6
+                            | 2 << 10
+                            | (s1 as u32) << 16
+                            | (s2 as u32) << 24
                     }
-                    None => s1 as u32 | u32::from(l1) << 16 | u32::from(l1) << 21 | 1 << 26,
+                    None => u32::from(l1) | u32::from(l1) << 6 | 1 << 10 | (s1 as u32) << 16,
                 }
             }
         };

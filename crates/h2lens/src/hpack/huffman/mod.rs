@@ -80,7 +80,7 @@ pub(crate) fn decode_into(src: &[u8], dst: &mut [u8]) -> Result<usize, HuffmanEr
         // With 12 valid bits, a table entry's codes are all valid.
         while nbits >= 12 {
             let e = lookup(acc);
-            let count = e >> 26;
+            let count = (e >> 10) & 3;
             if count == 0 {
                 // A code of 13..=30 bits: decode it once it is all here.
                 if nbits < 30 && !rest.is_empty() {
@@ -103,12 +103,13 @@ pub(crate) fn decode_into(src: &[u8], dst: &mut [u8]) -> Result<usize, HuffmanEr
             }
             // Write both symbol slots; only `count` of them are kept.
             if let Some(d) = dst.get_mut(n..n + 2) {
-                d.copy_from_slice(&(e as u16).to_le_bytes());
+                d.copy_from_slice(&((e >> 16) as u16).to_le_bytes());
             }
             n += count as usize;
-            let len = (e >> 16) & 0x1f;
-            acc <<= len;
-            nbits -= len;
+            // `BITS` is the low 6 bits: shifting by the entry itself keeps
+            // the lookup-to-lookup chain short (see generate.rs).
+            acc <<= e & 63;
+            nbits -= e & 63;
         }
         if rest.is_empty() {
             break;
@@ -118,7 +119,7 @@ pub(crate) fn decode_into(src: &[u8], dst: &mut [u8]) -> Result<usize, HuffmanEr
     // The last bits: decode only codes that lie entirely within them.
     while nbits > 0 {
         let e = lookup(acc);
-        let count = e >> 26;
+        let count = (e >> 10) & 3;
         if count == 0 {
             match decode_long(acc, nbits.min(30)) {
                 Some((EOS, _)) => return Err(HuffmanError::Eos),
@@ -134,21 +135,21 @@ pub(crate) fn decode_into(src: &[u8], dst: &mut [u8]) -> Result<usize, HuffmanEr
                 None => break,
             }
         }
-        let len1 = (e >> 21) & 0x1f;
+        let len1 = (e >> 6) & 0xf;
         if len1 > nbits {
             break;
         }
-        let both = (e >> 16) & 0x1f;
+        let both = e & 63;
         if both <= nbits {
             if let Some(d) = dst.get_mut(n..n + 2) {
-                d.copy_from_slice(&(e as u16).to_le_bytes());
+                d.copy_from_slice(&((e >> 16) as u16).to_le_bytes());
             }
             n += count as usize;
             acc <<= both;
             nbits -= both;
         } else {
             if let Some(d) = dst.get_mut(n) {
-                *d = e as u8;
+                *d = (e >> 16) as u8;
             }
             n += 1;
             acc <<= len1;
