@@ -631,6 +631,8 @@ export interface HeaderBlock {
   block: number;
   /** Fields in wire order; repeats stay as they came. */
   fields: Field[];
+  /** Fields decoded but not listed (`config.output.header_fields: 'count'`). */
+  fields_not_listed?: number;
   table_events?: TableEvent[];
   /** What stopped the block; the fields before it are kept. */
   error?: HpackError;
@@ -1415,4 +1417,12 @@ export interface OutputOptions {
   table_events: boolean;
   /** Which DATA payloads frame events carry (`grpc` is implied by `grpc: true`). */
   data_payloads: 'none' | 'grpc' | 'all';
+  /**
+   * `explained`: header block events list their fields with every encoding detail;
+   * `count`: fields are only counted (`fields_not_listed`), for consumers that need totals.
+   * Forced to `explained` when `grpc` or `collect` is on.
+   */
+  header_fields: 'explained' | 'count';
+  /** Emit one event per frame (off: frames are still decoded, checked and counted). */
+  frame_events: boolean;
 }

@@ -39,7 +39,7 @@ function cliJson(args) {
 test('header blocks are the same as `h2lens headers --json` for every fixture, text and objects', () => {
   let compared = 0;
   for (const rel of fixtureInputs()) {
-    const expected = cliJson(['headers', '--json', join(fixturesDir, rel)]);
+    const expected = cliJson(['headers', '--json', '--explain', join(fixturesDir, rel)]);
     // Text: byte for byte, streaming.
     const d = new h2lens.Decoder({ events: { include: ['header_block'] } });
     d.push(read(rel));

@@ -110,12 +110,13 @@ test('defaultConfig() crosses as a plain JSON-compatible object of limits', () =
     assert.equal(typeof fields, 'object', section);
     assert.ok(Object.keys(fields).length > 0, section);
     for (const [name, value] of Object.entries(fields)) {
-      if (section === 'output' && name === 'data_payloads') continue; // a choice, checked below
+      if (section === 'output' && ['data_payloads', 'header_fields'].includes(name)) continue; // choices, checked below
       const ok = typeof value === 'boolean' || (Number.isInteger(value) && value >= 0 && value <= 0xffff_ffff);
       assert.ok(ok, `${section}.${name} = ${value} is not a u32 or bool`);
     }
   }
   assert.equal(cfg.output.data_payloads, 'none');
+  assert.equal(cfg.output.header_fields, 'explained');
   // config() with no overrides is the same object.
   assert.equal(probe.configDefaultJson, JSON.stringify(cfg));
 });
