@@ -160,6 +160,32 @@ struct PendingBlock {
     over_limit: bool,
 }
 
+impl PendingBlock {
+    fn new(
+        stream_id: u32,
+        kind: BlockKind,
+        promised_stream_id: Option<u32>,
+        end_stream: bool,
+        padded: bool,
+        priority: Option<frame::PrioritySpec>,
+    ) -> PendingBlock {
+        PendingBlock {
+            stream_id,
+            kind,
+            promised_stream_id,
+            bytes: Vec::new(),
+            frames: InlineVec::new(),
+            packets: InlineVec::new(),
+            fragments: InlineVec::new(),
+            end_stream,
+            padded,
+            priority,
+            continuation_frames: 0,
+            over_limit: false,
+        }
+    }
+}
+
 /// Per-direction input state.
 #[derive(Debug)]
 struct DirInput {
