@@ -48,6 +48,9 @@ impl Filter {
 
     /// Whether `event` passes. Call for every event, in order.
     pub fn accept(&mut self, event: &Event) -> bool {
+        if let EventKind::TapExchange(tx) = &event.kind {
+            return self.accept_tap(tx);
+        }
         let stream = stream_of(event);
         if let Some(conn) = self.args.conn {
             if event.conn != Some(conn) {
@@ -90,6 +93,40 @@ impl Filter {
         }
         let facts = self.streams.get(&key).copied().unwrap_or((false, false));
         (self.args.path.is_none() || facts.0) && (self.args.header.is_none() || facts.1)
+    }
+}
+
+impl Filter {
+    /// Tap exchanges have no connection or stream number: `--conn` and
+    /// `--stream` leave them out; `--path` and `--header` look at their
+    /// headers.
+    fn accept_tap(&self, tx: &h2lens::tap::TapExchange) -> bool {
+        if self.args.conn.is_some() || self.args.stream.is_some() {
+            return false;
+        }
+        if let Some(glob) = &self.args.path {
+            let path = tx.path.as_ref().map(|p| p.as_bytes()).unwrap_or(b"");
+            if !glob_match(glob.as_bytes(), path) {
+                return false;
+            }
+        }
+        if let Some(want) = &self.args.header {
+            let lists = [
+                Some(&tx.request_headers),
+                tx.request_trailers.as_ref(),
+                Some(&tx.response_headers),
+                tx.response_trailers.as_ref(),
+            ];
+            let has = lists
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|(name, _)| name.as_bytes().eq_ignore_ascii_case(want.as_bytes()));
+            if !has {
+                return false;
+            }
+        }
+        true
     }
 }
 

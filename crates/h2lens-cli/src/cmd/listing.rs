@@ -130,6 +130,10 @@ impl Listing {
                     Listing::Anomalies
                 )
                 | (EventKind::Notice(_), Listing::Anomalies)
+                | (
+                    EventKind::TapExchange(_),
+                    Listing::Headers | Listing::Exchanges
+                )
         )
     }
 }
@@ -211,6 +215,10 @@ impl Printer {
                     n.diagnostic
                 )
             }
+            (EventKind::TapExchange(tx), Listing::Headers) => {
+                write_tap_headers(out, tx, self.grouped)
+            }
+            (EventKind::TapExchange(tx), Listing::Exchanges) => write_tap_exchange(out, tx),
             _ => Ok(()),
         }
     }
@@ -241,7 +249,9 @@ pub fn run_summary(args: ListArgs) -> Result<ExitCode, String> {
     .map_err(|e| e.to_string())?;
     let mut summary: Option<Box<Summary>> = None;
     let mut connections = Vec::new();
+    let mut fidelity = None;
     for shard in shards {
+        fidelity = fidelity.or(shard.fidelity);
         match (summary.as_mut(), shard.summary) {
             (None, s) => summary = s,
             (Some(total), Some(s)) => total.add_shard(&s),
@@ -258,7 +268,10 @@ pub fn run_summary(args: ListArgs) -> Result<ExitCode, String> {
             .map_err(super::input::json_error)
             .and_then(|()| writeln!(out))
     } else {
-        write_summary(&mut out, &summary, &connections)
+        write_summary(&mut out, &summary, &connections).and_then(|()| match &fidelity {
+            Some(f) => writeln!(out, "note: {}", f.statement),
+            None => Ok(()),
+        })
     };
     result.map_err(|e| e.to_string())?;
     out.flush().ok();
@@ -572,12 +585,15 @@ fn write_exchange(out: &mut Out, conn: u32, ex: &h2lens::conn::Exchange) -> io::
 struct SummaryState {
     summary: Option<Box<Summary>>,
     connections: Vec<ConnRow>,
+    /// What a tap input can and cannot tell.
+    fidelity: Option<h2lens::tap::Fidelity>,
 }
 
 impl SummaryState {
     fn add(&mut self, event: Event) {
         match event.kind {
             EventKind::Summary(s) => self.summary = Some(s),
+            EventKind::Input(info) => self.fidelity = info.fidelity,
             EventKind::Connection(c) => self.connections.push((event.conn.unwrap_or(0), c, None)),
             EventKind::ConnectionEnd(end) => {
                 if let Some(entry) = self
@@ -592,6 +608,103 @@ impl SummaryState {
             _ => {}
         }
     }
+}
+
+fn show_opt(o: &Option<h2lens::Octets>) -> String {
+    o.as_ref()
+        .map(|v| terminal_text(v.as_bytes()))
+        .unwrap_or_else(|| "-".into())
+}
+
+/// A tap exchange's headers: decoded headers as the mesh saw them (no HPACK
+/// detail; for linkerd, not the wire order across names).
+fn write_tap_headers(
+    out: &mut Out,
+    tx: &h2lens::tap::TapExchange,
+    grouped: bool,
+) -> io::Result<()> {
+    write_tap_exchange(out, tx)?;
+    let lists: [(&str, Option<&Vec<h2lens::grpc::Header>>); 4] = [
+        ("request headers", Some(&tx.request_headers)),
+        ("request trailers", tx.request_trailers.as_ref()),
+        ("response headers", Some(&tx.response_headers)),
+        ("response trailers", tx.response_trailers.as_ref()),
+    ];
+    for (title, list) in lists {
+        let Some(list) = list.filter(|l| !l.is_empty()) else {
+            continue;
+        };
+        writeln!(out, "  {title}:")?;
+        if grouped {
+            let mut groups: Vec<(&h2lens::Octets, Vec<&h2lens::Octets>)> = Vec::new();
+            for (name, value) in list {
+                match groups.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, values)) => values.push(value),
+                    None => groups.push((name, vec![value])),
+                }
+            }
+            for (name, values) in groups {
+                let shown: Vec<String> = values
+                    .iter()
+                    .map(|v| format!("\"{}\"", terminal_text(v.as_bytes())))
+                    .collect();
+                if shown.len() == 1 {
+                    writeln!(
+                        out,
+                        "    {}: {}",
+                        terminal_text(name.as_bytes()),
+                        shown.join("")
+                    )?;
+                } else {
+                    writeln!(
+                        out,
+                        "    {}: [{}]",
+                        terminal_text(name.as_bytes()),
+                        shown.join(", ")
+                    )?;
+                }
+            }
+        } else {
+            for (name, value) in list {
+                writeln!(
+                    out,
+                    "    {}: {}",
+                    terminal_text(name.as_bytes()),
+                    terminal_text(value.as_bytes())
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_tap_exchange(out: &mut Out, tx: &h2lens::tap::TapExchange) -> io::Result<()> {
+    let status = tx
+        .status
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "-".into());
+    let grpc = tx
+        .grpc_status
+        .map(|g| format!(" grpc-status {g}"))
+        .unwrap_or_default();
+    let duration = tx
+        .response_end_ns
+        .map(|ns| format!(" {:.3} ms", ns as f64 / 1e6))
+        .unwrap_or_default();
+    let direction = tx
+        .proxy_direction
+        .as_ref()
+        .map(|d| format!(" {d}"))
+        .unwrap_or_default();
+    let incomplete = if tx.complete { "" } else { " (incomplete)" };
+    writeln!(
+        out,
+        "tap {}{direction} {} {} {} {status}{grpc}{duration}{incomplete}",
+        tx.id,
+        show_opt(&tx.method),
+        show_opt(&tx.authority),
+        show_opt(&tx.path)
+    )
 }
 
 type ConnRow = (
@@ -623,6 +736,12 @@ fn write_summary(out: &mut Out, s: &Summary, conns: &[ConnRow]) -> io::Result<()
         s.header_blocks,
         s.header_fields
     )?;
+    if s.tap_exchanges > 0 {
+        writeln!(out, "tap exchanges: {}", s.tap_exchanges)?;
+    }
+    if s.grpc_calls > 0 {
+        writeln!(out, "gRPC calls: {}", s.grpc_calls)?;
+    }
     for (id, info, end) in conns {
         let endpoints = match (&info.client, &info.server) {
             (Some(c), Some(s)) => format!("{c} → {s}"),
