@@ -112,6 +112,13 @@ export class Decoder {
    * transferring out of a worker without building a string.
    */
   drainJsonBytes(max?: number): Uint8Array;
+  /**
+   * The same events as a binary batch: header blocks and frames of the
+   * common shapes as rows of numbers (names and values interned), the rest
+   * as JSON lines. Internal to h2lens (the inspector reads it); the format
+   * may change with any version.
+   */
+  drainColumns(max?: number): Uint8Array;
   /** Totals so far (complete after `finish()`). */
   summary(): Summary;
   /** Completed exchanges (needs `collect` or `har`; throws otherwise). */

@@ -5,6 +5,7 @@ use h2lens::har::Har;
 use h2lens::inspect::{Event, Inspector};
 use wasm_bindgen::prelude::*;
 
+use crate::columns::Columns;
 use crate::convert;
 use crate::options::{DecodeOptions, EventFilter};
 
@@ -60,6 +61,8 @@ pub struct Decoder {
     finished: bool,
     /// Reused JSON buffer for `drain`.
     buf: Vec<u8>,
+    /// Strings already sent by `drainColumns`.
+    columns: Columns,
 }
 
 #[wasm_bindgen]
@@ -76,6 +79,7 @@ impl Decoder {
             collect,
             finished: false,
             buf: Vec::new(),
+            columns: Columns::default(),
         })
     }
 
@@ -138,6 +142,17 @@ impl Decoder {
         let out = self.buf.clone();
         self.trim_buffer();
         Ok(out)
+    }
+
+    /// Like `drainJsonBytes()`, but header blocks and frames of the common
+    /// shapes come as rows of numbers with their names and values interned,
+    /// the rest as JSON lines: a binary batch for a viewer that keeps
+    /// millions of events (the inspector reads it with its `columns.ts`).
+    /// The format is internal to h2lens and may change with any version.
+    #[wasm_bindgen(js_name = drainColumns)]
+    pub fn drain_columns(&mut self, max: JsValue) -> Result<Vec<u8>, JsError> {
+        let events = self.take("Decoder.drainColumns", &max)?;
+        self.columns.batch(&events)
     }
 
     /// Totals so far (complete after `finish()`).

@@ -21,6 +21,7 @@
     clippy::unimplemented
 )]
 
+mod columns;
 mod convert;
 mod decode;
 pub mod hpack;

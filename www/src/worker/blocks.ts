@@ -19,6 +19,7 @@ import type {
   TableState,
 } from '../engine/schema';
 import { GrowF64, GrowI32 } from '../shared/grow';
+import { BLOCK_WIDTH, FIELD_WIDTH, TABLE_WIDTH, type ColumnBatch } from './columns';
 import { isOctets, Strings } from './strings';
 
 export const DIRS: readonly Direction[] = ['client_to_server', 'server_to_client'];
@@ -120,6 +121,68 @@ export class BlockStore {
       this.rawOf.set(i, ev);
       this.pushBlockRow(ev, i, fieldMark, 0, eventMark, 0, 1 << 8);
     }
+    return i;
+  }
+
+  /**
+   * Stores row `r` of a column batch (see columns.ts), whose fields and
+   * table events start at `field` and `tableEvent`; `ids` maps the batch's
+   * string ids to this store's.
+   */
+  addRow(c: ColumnBatch, r: number, field: number, tableEvent: number, ids: Int32Array): number {
+    const i = this.conn.length;
+    const b = c.blocks;
+    const o = r * BLOCK_WIDTH;
+    const fieldStart = this.fName.length;
+    const fieldCount = b[o + 7]!;
+    for (let k = 0; k < fieldCount; k++) {
+      const p = (field + k) * FIELD_WIDTH;
+      const f = c.fields;
+      this.fName.push(ids[f[p]!]!);
+      this.fValue.push(ids[f[p + 1]!]!);
+      this.fBits.push(f[p + 2]!);
+      this.fIndex.push(f[p + 3]!);
+      this.fEntry.push(f[p + 4]!);
+      this.fInserted.push(f[p + 5]!);
+      this.fStart.push(f[p + 6]!);
+      this.fEnd.push(f[p + 7]!);
+    }
+    const eventStart = this.tKind.length;
+    const eventCount = b[o + 8]!;
+    for (let k = 0; k < eventCount; k++) {
+      const p = (tableEvent + k) * TABLE_WIDTH;
+      const t = c.table;
+      const kind = t[p]!;
+      // Evictions carry the entry's name and value as string ids.
+      const evicted = (kind & 3) === 2;
+      this.pushEvent(
+        kind,
+        t[p + 1]!,
+        evicted ? ids[t[p + 2]!]! : t[p + 2]!,
+        evicted ? ids[t[p + 3]!]! : t[p + 3]!,
+        t[p + 4]!,
+        t[p + 5]!,
+      );
+    }
+    this.conn.push(b[o]!);
+    this.id.push(b[o + 1]!);
+    this.bits.push(b[o + 2]!);
+    this.stream.push(b[o + 3]!);
+    this.packet.push(b[o + 4]!);
+    this.ts.push(b[o + 5]!);
+    this.block.push(b[o + 6]!);
+    this.fieldStart.push(fieldStart);
+    this.fieldCount.push(fieldCount);
+    this.eventStart.push(eventStart);
+    this.eventCount.push(eventCount);
+    this.cont.push(b[o + 9]!);
+    this.frag.push(b[o + 10]!);
+    this.frag.push(b[o + 11]!);
+    this.frame0.push(b[o + 12]!);
+    this.table.push(b[o + 13]!);
+    this.table.push(b[o + 14]!);
+    this.table.push(b[o + 15]!);
+    this.table.push(b[o + 16]!);
     return i;
   }
 

@@ -6,6 +6,7 @@
 import type { FrameEvent, Span } from '../engine/schema';
 import { GrowF64, GrowI32 } from '../shared/grow';
 import { DIRS } from './blocks';
+import { FRAME_WIDTH } from './columns';
 import { FRAME_TYPE_NAMES } from '../shared/frametypes';
 
 export const FRAME_TYPES = FRAME_TYPE_NAMES;
@@ -95,6 +96,28 @@ export class FrameStore {
     this.p.push(a);
     this.p.push(ps.start);
     this.p.push(ps.end);
+    return i;
+  }
+
+  /** Stores row `r` of a column batch's frames (see columns.ts). */
+  addRow(f: Float64Array, r: number): number {
+    const i = this.conn.length;
+    const o = r * FRAME_WIDTH;
+    this.conn.push(f[o]!);
+    this.bits.push(f[o + 1]!);
+    this.index.push(f[o + 2]!);
+    this.length_.push(f[o + 3]!);
+    this.type.push(f[o + 4]!);
+    this.flags.push(f[o + 5]!);
+    this.stream.push(f[o + 6]!);
+    this.span.push(f[o + 7]!);
+    this.span.push(f[o + 8]!);
+    this.packet.push(f[o + 9]!);
+    this.firstPacket.push(f[o + 10]!);
+    this.ts.push(f[o + 11]!);
+    this.p.push(f[o + 12]!);
+    this.p.push(f[o + 13]!);
+    this.p.push(f[o + 14]!);
     return i;
   }
 

@@ -4,14 +4,14 @@
 
 import type { DecodeOptions, StreamDecoder } from '../engine/h2lens';
 import type { Source } from '../shared/protocol';
-import { decodeToText, yieldToEvents, type TextBatch } from './source';
+import { decodeToColumns, yieldToEvents, type EventBatch } from './source';
 // The reader worker bundle's URL (Vite builds it from this entry).
 import readerUrl from './reader.ts?worker&url';
 
 export interface Reader {
   /** Decoding runs in a worker of its own. */
   readonly pipeline: boolean;
-  batches(): AsyncGenerator<TextBatch>;
+  batches(): AsyncGenerator<EventBatch>;
   cancel(): void;
   /** HAR of the collected exchanges (after the last batch). */
   har(): Promise<unknown>;
@@ -36,8 +36,8 @@ class LocalReader implements Reader {
     private readonly options: DecodeOptions,
   ) {}
 
-  async *batches(): AsyncGenerator<TextBatch> {
-    for await (const batch of decodeToText(this.source, this.options, this.control, (d) => (this.decoder = d))) {
+  async *batches(): AsyncGenerator<EventBatch> {
+    for await (const batch of decodeToColumns(this.source, this.options, this.control, (d) => (this.decoder = d))) {
       yield batch;
       await yieldToEvents();
     }
@@ -61,7 +61,7 @@ class LocalReader implements Reader {
 class RemoteReader implements Reader {
   readonly pipeline = true;
   private readonly worker: Worker;
-  private readonly queue: TextBatch[] = [];
+  private readonly queue: EventBatch[] = [];
   private finished: { error?: string } | null = null;
   private wake: (() => void) | null = null;
   private nextHar = 1;
@@ -70,7 +70,7 @@ class RemoteReader implements Reader {
   constructor(source: Source, options: DecodeOptions) {
     this.worker = new Worker(trustedScriptUrl(readerUrl) as URL, { type: 'module', name: 'h2lens-reader' });
     this.worker.onmessage = (e: MessageEvent) => {
-      const m = e.data as { batch?: TextBatch; done?: { error?: string }; har?: number; value?: string; error?: string };
+      const m = e.data as { batch?: EventBatch; done?: { error?: string }; har?: number; value?: string; error?: string };
       if (m.batch) this.queue.push(m.batch);
       if (m.done) this.finished = m.done;
       if (m.har !== undefined) {
@@ -88,7 +88,7 @@ class RemoteReader implements Reader {
     this.worker.postMessage({ start: { source, options } });
   }
 
-  async *batches(): AsyncGenerator<TextBatch> {
+  async *batches(): AsyncGenerator<EventBatch> {
     for (;;) {
       const batch = this.queue.shift();
       if (batch) {

@@ -1,15 +1,15 @@
 // The reader worker: runs the decoder over one input and streams its events,
-// as JSON Lines text, to the session worker that keeps them. Decoding
+// as column batches (columns.ts), to the session worker that keeps them. Decoding
 // (here) and keeping (there) then use both cores.
 //
 // Messages in:  { start: { source, options } } | { ack: true } | { cancel: true } | { har: id }
-// Messages out: { batch: TextBatch } | { done: { error? } } | { har: id, value?, error? }
+// Messages out: { batch: EventBatch } | { done: { error? } } | { har: id, value?, error? }
 
 /// <reference lib="webworker" />
 
 import { initEngine, type DecodeOptions, type StreamDecoder } from '../engine/h2lens';
 import type { Source } from '../shared/protocol';
-import { decodeToText, yieldToEvents } from './source';
+import { decodeToColumns, yieldToEvents } from './source';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -50,10 +50,10 @@ self.onmessage = (e: MessageEvent) => {
 async function run(source: Source, options: DecodeOptions): Promise<void> {
   try {
     await initEngine();
-    for await (const batch of decodeToText(source, options, control, (d) => (decoder = d), true)) {
+    for await (const batch of decodeToColumns(source, options, control, (d) => (decoder = d))) {
       inFlight++;
-      // The JSON bytes move to the session worker without a copy.
-      self.postMessage({ batch }, typeof batch.text === 'string' ? [] : [batch.text.buffer]);
+      // The batch's bytes move to the session worker without a copy.
+      self.postMessage({ batch }, [batch.columns.buffer]);
       while (inFlight >= MAX_IN_FLIGHT && !control.cancelled) {
         await new Promise<void>((r) => (wake = r));
         wake = null;

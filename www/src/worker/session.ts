@@ -1,7 +1,7 @@
 // One decoded input: the decoding loop, everything it produced, and the
 // answers to the page's questions about it.
 
-import { groupMetadata, newDecoder, parseEventLines, type DecodeOptions } from '../engine/h2lens';
+import { groupMetadata, newDecoder, type DecodeOptions } from '../engine/h2lens';
 import {
   octetsText,
   type AnyEvent,
@@ -46,7 +46,8 @@ import { describeProtocol } from './describe';
 import { frameFields } from './hexfields';
 import { FrameStore } from './frames';
 import { openReader, type Reader } from './reader-client';
-import { batchText, readChunks, SLICE, yieldToEvents } from './source';
+import { ColumnIngest, readColumns, type ColumnSink } from './columns';
+import { readChunks, SLICE, yieldToEvents } from './source';
 import { Strings } from './strings';
 import { replayTable } from './table';
 
@@ -159,9 +160,9 @@ export class Session {
       this.profile.pipeline = this.reader.pipeline;
       for await (const batch of this.reader.batches()) {
         const t0 = performance.now();
-        const events = parseEventLines(batchText(batch));
+        const columns = readColumns(batch.columns);
         const t1 = performance.now();
-        this.ingest(events);
+        this.columnIngest.ingest(columns, this.sink);
         this.profile.pushMs += batch.pushMs;
         this.profile.serializeMs += batch.serializeMs;
         this.profile.parseMs += t1 - t0;
@@ -201,31 +202,35 @@ export class Session {
     this.reader = null;
   }
 
-  private ingest(events: AnyEvent[]): void {
-    for (const ev of events) {
-      switch (ev.event) {
-        case 'header_block':
-          this.addBlock(ev as unknown as HeaderBlockEvent);
-          break;
-        case 'frame':
-          this.addFrame(ev as unknown as FrameEvent);
-          break;
-        default:
-          this.addMisc(ev);
-      }
+  /** Where each event of a column batch goes. */
+  private readonly sink: ColumnSink = {
+    event: (ev) => this.ingestEvent(ev),
+    block: (i) => this.indexBlock(i),
+    frame: (i) => this.indexFrame(i),
+  };
+  private readonly columnIngest = new ColumnIngest(this.strings, this.blocks, this.frames);
+
+  private ingestEvent(ev: AnyEvent): void {
+    switch (ev.event) {
+      case 'header_block':
+        this.indexBlock(this.blocks.add(ev as unknown as HeaderBlockEvent));
+        break;
+      case 'frame':
+        this.indexFrame(this.frames.add(ev as unknown as FrameEvent));
+        break;
+      default:
+        this.addMisc(ev);
     }
   }
 
-  private addBlock(ev: HeaderBlockEvent): void {
-    const i = this.blocks.add(ev);
+  private indexBlock(i: number): void {
     this.order(ORDER_BLOCK, i);
     const conn = this.blocks.connOf(i);
     setAt(this.blockById, conn, this.blocks.idOf(i), i);
     listOf(this.blocksByDir, conn * 2 + this.blocks.dirOf(i)).push(i);
   }
 
-  private addFrame(ev: FrameEvent): void {
-    const i = this.frames.add(ev);
+  private indexFrame(i: number): void {
     this.order(ORDER_FRAME, i);
     const conn = this.frames.connOf(i);
     listOf(this.framesByConn, conn).push(i);

@@ -8,9 +8,9 @@ import type { Source } from '../shared/protocol';
 /** Bytes pushed to the decoder at once: small enough to answer messages in between. */
 export const SLICE = 256 * 1024;
 
-/** Events of one slice, as JSON Lines (text, or its UTF-8 bytes), and what it cost. */
-export interface TextBatch {
-  text: string | Uint8Array;
+/** Events of one slice, as a column batch (columns.ts), and what it cost. */
+export interface EventBatch {
+  columns: Uint8Array;
   /** Input bytes pushed so far. */
   bytes: number;
   pushMs: number;
@@ -35,19 +35,18 @@ export async function* readChunks(source: Source): AsyncGenerator<Uint8Array> {
 }
 
 /**
- * Decodes `source`, yielding each slice's events as text; the last batch
- * follows `finish()`. The decoder stays open (for `har()`) until the
- * caller frees it.
+ * Decodes `source`, yielding each slice's events as a column batch; the
+ * last batch follows `finish()`. The decoder stays open (for `har()`)
+ * until the caller frees it.
  */
-export async function* decodeToText(
+export async function* decodeToColumns(
   source: Source,
   options: DecodeOptions,
   control: { cancelled: boolean },
   onDecoder: (d: StreamDecoder) => void,
-  asBytes = false,
-): AsyncGenerator<TextBatch> {
+): AsyncGenerator<EventBatch> {
   const decoder = newDecoder(options);
-  const drain = () => (asBytes ? decoder.drainBytes() : decoder.drainText());
+  const drain = () => decoder.drainColumns();
   onDecoder(decoder);
   let bytes = 0;
   for await (const chunk of readChunks(source)) {
@@ -56,24 +55,17 @@ export async function* decodeToText(
       const t0 = performance.now();
       decoder.push(slice);
       const t1 = performance.now();
-      const text = drain();
+      const columns = drain();
       bytes += slice.length;
-      yield { text, bytes, pushMs: t1 - t0, serializeMs: performance.now() - t1 };
+      yield { columns, bytes, pushMs: t1 - t0, serializeMs: performance.now() - t1 };
     }
     if (control.cancelled) break;
   }
   const t0 = performance.now();
   decoder.finish();
   const t1 = performance.now();
-  const text = drain();
-  yield { text, bytes, pushMs: t1 - t0, serializeMs: performance.now() - t1 };
-}
-
-const utf8 = new TextDecoder();
-
-/** The text of a batch. */
-export function batchText(b: TextBatch): string {
-  return typeof b.text === 'string' ? b.text : utf8.decode(b.text);
+  const columns = drain();
+  yield { columns, bytes, pushMs: t1 - t0, serializeMs: performance.now() - t1 };
 }
 
 /** Lets queued messages (queries, cancel) run between decoding slices. */

@@ -2,3 +2,4 @@
 export { BlockStore } from './blocks';
 export { FrameStore } from './frames';
 export { Strings } from './strings';
+export { ColumnIngest, readColumns, BLOCK_WIDTH, FRAME_WIDTH } from './columns';

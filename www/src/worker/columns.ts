@@ -1,0 +1,136 @@
+// The binding's column batches (`Decoder.drainColumns()`, format in
+// crates/h2lens-wasm/src/columns.rs): header blocks and frames of the
+// common shapes as rows of numbers, strings interned, every other event a
+// JSON line. They go straight into the stores' columns, with no JSON for
+// the bulk of a capture; `tests/browser/store.test.mjs` checks that the
+// events rebuilt from them equal the JSON ones on every fixture.
+
+import type { AnyEvent, Octets } from '../engine/schema';
+import { GrowI32 } from '../shared/grow';
+import type { BlockStore } from './blocks';
+import type { FrameStore } from './frames';
+import type { Strings } from './strings';
+
+const MAGIC = 0x31433248; // "H2C1"
+const VERSION = 1;
+const HEADER_WORDS = 16;
+export const BLOCK_WIDTH = 17;
+export const FRAME_WIDTH = 15;
+export const FIELD_WIDTH = 8;
+export const TABLE_WIDTH = 6;
+/** Where a block row keeps its field and table-event counts. */
+export const BLOCK_FIELD_COUNT = 7;
+export const BLOCK_TABLE_COUNT = 8;
+
+export interface ColumnBatch {
+  events: number;
+  blocks: Float64Array;
+  frames: Float64Array;
+  fields: Int32Array;
+  table: Int32Array;
+  order: Uint8Array;
+  /** Id of `strings[0]` in the decoder's string table. */
+  firstString: number;
+  strings: Octets[];
+  /** JSON Lines of the other events. */
+  json: string;
+}
+
+const utf8 = new TextDecoder();
+const align8 = (n: number) => (n + 7) & ~7;
+
+/** The sections of one batch; throws on anything but this version's format. */
+export function readColumns(input: Uint8Array): ColumnBatch {
+  // Typed views need aligned offsets.
+  const bytes = input.byteOffset % 8 === 0 ? input : input.slice();
+  const { buffer, byteOffset } = bytes;
+  if (bytes.length < HEADER_WORDS * 4) throw new Error('column batch: too short');
+  const h = new Uint32Array(buffer, byteOffset, HEADER_WORDS);
+  if (h[0] !== MAGIC || h[1] !== VERSION) throw new Error('column batch: unknown format');
+  const [events, nBlocks, nFields, nTable, nFrames, firstString, stringsLen, jsonLen] = [
+    h[2]!, h[3]!, h[4]!, h[5]!, h[6]!, h[7]!, h[8]!, h[9]!,
+  ];
+  let at = HEADER_WORDS * 4;
+  const take = <T>(make: (offset: number) => T, size: number): T => {
+    if (at + size > bytes.length) throw new Error('column batch: truncated');
+    const out = make(byteOffset + at);
+    at += size;
+    return out;
+  };
+  const blocks = take((o) => new Float64Array(buffer, o, nBlocks * BLOCK_WIDTH), nBlocks * BLOCK_WIDTH * 8);
+  const frames = take((o) => new Float64Array(buffer, o, nFrames * FRAME_WIDTH), nFrames * FRAME_WIDTH * 8);
+  const fields = take((o) => new Int32Array(buffer, o, nFields * FIELD_WIDTH), nFields * FIELD_WIDTH * 4);
+  const table = take((o) => new Int32Array(buffer, o, nTable * TABLE_WIDTH), nTable * TABLE_WIDTH * 4);
+  at = align8(at);
+  const order = take((o) => new Uint8Array(buffer, o, events), events);
+  at = align8(at);
+  const stringsText = take((o) => utf8.decode(new Uint8Array(buffer, o, stringsLen)), stringsLen);
+  at = align8(at);
+  const json = take((o) => utf8.decode(new Uint8Array(buffer, o, jsonLen)), jsonLen);
+  return {
+    events,
+    blocks,
+    frames,
+    fields,
+    table,
+    order,
+    firstString,
+    strings: JSON.parse(stringsText) as Octets[],
+    json,
+  };
+}
+
+/** Where each event of a batch went. */
+export interface ColumnSink {
+  event(ev: AnyEvent): void;
+  block(index: number): void;
+  frame(index: number): void;
+}
+
+/**
+ * Feeds batches into the stores, mapping the decoder's string ids to the
+ * stores' own (`Strings` also interns the strings of JSON events).
+ */
+export class ColumnIngest {
+  private readonly ids = new GrowI32();
+
+  constructor(
+    private readonly strings: Strings,
+    private readonly blocks: BlockStore,
+    private readonly frames: FrameStore,
+  ) {}
+
+  ingest(c: ColumnBatch, sink: ColumnSink): void {
+    if (c.firstString !== this.ids.length) throw new Error('column batch out of order');
+    for (const s of c.strings) this.ids.push(this.strings.id(s));
+    const ids = this.ids.data;
+    let pos = 0;
+    let block = 0;
+    let frame = 0;
+    let field = 0;
+    let tableEvent = 0;
+    for (let e = 0; e < c.events; e++) {
+      switch (c.order[e]) {
+        case 0: {
+          let nl = c.json.indexOf('\n', pos);
+          if (nl < 0) nl = c.json.length;
+          sink.event(JSON.parse(c.json.slice(pos, nl)) as AnyEvent);
+          pos = nl + 1;
+          break;
+        }
+        case 1: {
+          sink.block(this.blocks.addRow(c, block, field, tableEvent, ids));
+          field += c.blocks[block * BLOCK_WIDTH + BLOCK_FIELD_COUNT]!;
+          tableEvent += c.blocks[block * BLOCK_WIDTH + BLOCK_TABLE_COUNT]!;
+          block++;
+          break;
+        }
+        case 2:
+          sink.frame(this.frames.addRow(c.frames, frame++));
+          break;
+        default:
+          throw new Error('column batch: unknown event kind');
+      }
+    }
+  }
+}
