@@ -5,12 +5,14 @@
 #
 #   rustfmt, clippy, wasm32 target   rustup
 #   wasm-bindgen CLI                 cargo install, same version as Cargo.lock
-#   chromium, tshark, libnghttp2-dev apt-get (Debian), one update, only if needed
+#   chromium, firefox-esr, tshark,   apt-get (Debian), one update, only if needed
+#   libnghttp2-dev
 #   node_modules                     npm ci, when package-lock.json changed
 #   Python test packages             pip, when tests/requirements.txt exists
 #
 # Set H2LENS_SKIP_APT=1 to skip the system packages (browser tests need
-# /usr/bin/chromium; some fixture tests use tshark).
+# /usr/bin/chromium, firefox.test.mjs /usr/bin/firefox-esr; some fixture
+# tests use tshark).
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -56,11 +58,13 @@ timed "wasm-bindgen CLI" wasm_bindgen_cli
 system_packages() {
   local missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  # tests/browser/firefox.test.mjs drives it (WebDriver BiDi, puppeteer-core).
+  [ -x /usr/bin/firefox-esr ] || missing+=(firefox-esr)
   command -v tshark >/dev/null 2>&1 || missing+=(tshark)
   # The HPACK benchmark crate links libnghttp2; clippy --workspace builds it.
   [ -f /usr/include/nghttp2/nghttp2.h ] || missing+=(libnghttp2-dev)
   if [ ${#missing[@]} -eq 0 ]; then
-    log "chromium, tshark and libnghttp2-dev present"
+    log "chromium, firefox-esr, tshark and libnghttp2-dev present"
     return 0
   fi
   if [ "${H2LENS_SKIP_APT:-}" = 1 ]; then
@@ -82,7 +86,7 @@ system_packages() {
   "${sudo[@]}" apt-get update -qq
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
-timed "system packages (chromium, tshark, libnghttp2-dev)" system_packages
+timed "system packages (chromium, firefox-esr, tshark, libnghttp2-dev)" system_packages
 
 # --- npm --------------------------------------------------------------------
 node_packages() {

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openServedPage } from './support/browser.mjs';
+import { CALLS } from './support/grpc-python.mjs';
 import { clickRow, dist, openExchange, openFile, ready, requestProblems, rows, tab, waitDecoded } from './support/inspector.mjs';
 import { fixtures, repoRoot } from './support/paths.mjs';
 
@@ -26,21 +27,6 @@ const tsharkBlocks = readFileSync(join(corpus, 'grpc_python.headers.jsonl'), 'ut
   .trim()
   .split('\n')
   .map((l) => JSON.parse(l));
-
-// The run's calls in stream order (README: streams 1–21; client log: statuses).
-const CALLS = [
-  [1, 'GetPayment', 'OK'],
-  [3, 'GetPayment', 'OK'],
-  [5, 'GetPayment', 'OK'],
-  [7, 'ListPayments', 'OK'],
-  [9, 'GetPayment', 'PERMISSION_DENIED'],
-  [11, 'ListPayments', 'INTERNAL'],
-  [13, 'GetPayment', 'OK'],
-  [15, 'GetPayment', 'OK'],
-  [17, 'ListPayments', 'CANCELLED'],
-  [19, 'GetPayment', 'DEADLINE_EXCEEDED'],
-  [21, 'GetPayment', 'OK'],
-];
 
 // tshark's representation names (RFC 7541 §6) → the inspector's.
 const TSHARK_REPR = {
