@@ -28,7 +28,9 @@ export {
   octetsToBytes,
 } from './core.js';
 
-initWasmSync({ module: readFileSync(new URL('./pkg/h2lens_bg.wasm', import.meta.url)) });
+// The speed-optimised build of the module (scripts/build-wasm.sh): on a
+// disk, a megabyte more costs nothing; browsers get the small one.
+initWasmSync({ module: readFileSync(new URL('./pkg/h2lens_bg.node.wasm', import.meta.url)) });
 markReady();
 
 export default async function init() {}

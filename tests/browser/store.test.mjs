@@ -12,7 +12,7 @@ import { Decoder } from 'h2lens';
 import { importWww } from './support/bundle.mjs';
 import { fixtures } from './support/paths.mjs';
 
-const { BlockStore, FrameStore, Strings, ColumnIngest, readColumns, BLOCK_WIDTH, FRAME_WIDTH } =
+const { BlockStore, FrameStore, Strings, ColumnIngest, readColumns, BLOCK_WIDTH, FRAME_WIDTH, EXCHANGE_WIDTH } =
   await importWww('worker/testing.ts');
 
 const inputs = [
@@ -79,13 +79,20 @@ function frameFitsRow(f) {
   );
 }
 
+function exchangeFitsRow(x) {
+  return (
+    x.reset === undefined && x.informational === undefined && x.promised_on === undefined &&
+    x.began_before_capture === undefined
+  );
+}
+
 // The inspector takes events from the binding as column batches
 // (Decoder.drainColumns, www/src/worker/columns.ts): blocks and frames as
 // rows of numbers, everything else as JSON lines. Through the stores, that
 // must give back every event exactly as the JSON path gives it, in order.
 for (const output of [{}, { frame_bytes: 4096, header_block_bytes: true }]) {
   test(`column batches give back every event, in order (${JSON.stringify(output)})`, () => {
-    const totals = { events: 0, blocks: 0, frames: 0, blockRows: 0, frameRows: 0, blockFits: 0, frameFits: 0 };
+    const totals = { events: 0, blocks: 0, frames: 0, exchanges: 0, blockRows: 0, frameRows: 0, exchangeRows: 0, blockFits: 0, frameFits: 0, exchangeFits: 0 };
     for (const file of inputs) {
       const expected = decode(file, output).map((ev) => JSON.stringify(ev));
       const strings = new Strings();
@@ -105,6 +112,7 @@ for (const output of [{}, { frame_bytes: 4096, header_block_bytes: true }]) {
         const c = readColumns(batch);
         totals.blockRows += c.blocks.length / BLOCK_WIDTH;
         totals.frameRows += c.frames.length / FRAME_WIDTH;
+        totals.exchangeRows += c.exchanges.length / EXCHANGE_WIDTH;
         ingest.ingest(c, sink);
       };
       for (let at = 0; at < bytes.length; at += 1500) {
@@ -126,6 +134,10 @@ for (const output of [{}, { frame_bytes: 4096, header_block_bytes: true }]) {
           totals.frames++;
           totals.frameFits += frameFitsRow(ev) ? 1 : 0;
         }
+        if (ev.event === 'exchange') {
+          totals.exchanges++;
+          totals.exchangeFits += exchangeFitsRow(ev) ? 1 : 0;
+        }
       }
     }
     assert.ok(totals.blocks >= 200 && totals.frames >= 700, JSON.stringify(totals));
@@ -134,6 +146,8 @@ for (const output of [{}, { frame_bytes: 4096, header_block_bytes: true }]) {
     // except when bytes are kept (those are JSON's job).
     assert.equal(totals.blockRows, totals.blockFits, JSON.stringify(totals));
     assert.equal(totals.frameRows, totals.frameFits, JSON.stringify(totals));
+    assert.equal(totals.exchangeRows, totals.exchangeFits, JSON.stringify(totals));
+    assert.ok(totals.exchangeRows >= 0.5 * totals.exchanges, JSON.stringify(totals));
     if (output.frame_bytes === undefined) {
       assert.ok(totals.blockRows >= 0.6 * totals.blocks && totals.frameRows >= 0.5 * totals.frames, JSON.stringify(totals));
     } else {

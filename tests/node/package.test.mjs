@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { builtWasm, installPackedPackage, pkgDir, runModule } from './support/package.mjs';
 
@@ -70,6 +71,7 @@ test('the tarball holds the entry points, types, glue and wasm, and nothing else
     'node.js',
     'package.json',
     'pkg/h2lens.js',
+    'pkg/h2lens_bg.node.wasm',
     'pkg/h2lens_bg.wasm',
   ]);
 });
@@ -179,6 +181,36 @@ test('the browser entry works in Node with init(bytes), and refuses calls before
   assert.equal(out.early?.isError, true);
   assert.match(out.early.message, /call `await init\(\)`/);
   assert.equal(out.version, manifest.version);
+});
+
+test('the browser module (size-optimised) and the Node module (speed-optimised) decode alike', () => {
+  // Both are built from the same code by scripts/build-wasm.sh with two
+  // profiles; the browser entry loads one, the Node entry the other.
+  const out = runModule(
+    project.dir,
+    `
+    import { readFileSync } from 'node:fs';
+    import * as node from 'h2lens';
+    const browser = await import(new URL('./node_modules/h2lens/index.js', import.meta.url));
+    await browser.default(readFileSync(new URL('./node_modules/h2lens/pkg/h2lens_bg.wasm', import.meta.url)));
+    const dir = ${JSON.stringify(join(pkgDir, '..', '..', 'tests', 'fixtures'))};
+    const same = [];
+    for (const f of ['corpus/grpc_python.pcapng', 'corpus/h2c_push_padding.pcapng', 'corpus/h2_tls_curl.pcap']) {
+      const bytes = readFileSync(dir + '/' + f);
+      const a = JSON.stringify(node.decode(bytes));
+      const b = JSON.stringify(browser.decode(bytes));
+      same.push([f, a === b, a.length]);
+    }
+    const sizes = ['h2lens_bg.wasm', 'h2lens_bg.node.wasm'].map(
+      (n) => readFileSync(new URL('./node_modules/h2lens/pkg/' + n, import.meta.url)).length,
+    );
+    console.log(JSON.stringify({ same, sizes }));
+    `,
+  );
+  for (const [file, equal, length] of out.same) {
+    assert.ok(equal && length > 1000, `${file}: the two modules differ`);
+  }
+  assert.ok(out.sizes[0] < out.sizes[1], `the browser module is the smaller one: ${out.sizes}`);
 });
 
 test('the README’s Node example runs as written (on a corpus capture)', async () => {

@@ -17,12 +17,14 @@
 //! ```text
 //! header   16 × u32: MAGIC, VERSION, events, blocks, fields, table events,
 //!          frames, first new string id, new strings JSON length, JSON lines
-//!          length, then 0s
+//!          length, exchanges, then 0s
 //! blocks   BLOCK_WIDTH × f64 per block
 //! frames   FRAME_WIDTH × f64 per frame
+//! exchanges EXCHANGE_WIDTH × f64 per exchange
 //! fields   FIELD_WIDTH × i32 per field, in block order
 //! table    TABLE_WIDTH × i32 per table event, in block order
-//! order    1 byte per event: 0 a JSON line, 1 a block row, 2 a frame row
+//! order    1 byte per event: 0 a JSON line, 1 a block row, 2 a frame row,
+//!          3 an exchange row
 //! strings  JSON array of the new strings (Octets), ids counting on
 //! json     JSON Lines of the other events
 //! ```
@@ -30,7 +32,9 @@
 
 use std::collections::HashMap;
 
-use h2lens::conn::{BlockKind, BlockRole, ConnEvent, FrameEvent, HeaderBlockEvent};
+use h2lens::conn::{
+    BlockKind, BlockRole, ConnEvent, Exchange, ExchangeState, FrameEvent, HeaderBlockEvent,
+};
 use h2lens::frame::Frame;
 use h2lens::hpack::{Field, Representation, TableEvent, TableKind, TableState};
 use h2lens::inspect::{Event, EventKind};
@@ -38,16 +42,18 @@ use h2lens::{Direction, Octets};
 use wasm_bindgen::JsError;
 
 pub const MAGIC: u32 = 0x3143_3248; // "H2C1"
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 const HEADER_WORDS: usize = 16;
 pub const BLOCK_WIDTH: usize = 17;
 pub const FRAME_WIDTH: usize = 15;
 pub const FIELD_WIDTH: usize = 8;
 pub const TABLE_WIDTH: usize = 6;
+pub const EXCHANGE_WIDTH: usize = 35;
 
 const ORDER_JSON: u8 = 0;
 const ORDER_BLOCK: u8 = 1;
 const ORDER_FRAME: u8 = 2;
+const ORDER_EXCHANGE: u8 = 3;
 
 /// The largest integer a JS number holds exactly.
 const SAFE: u64 = (1 << 53) - 1;
@@ -60,12 +66,20 @@ pub struct Columns {
     /// std's SipHash, not a faster unkeyed hash: the strings are hostile
     /// input, and a crafted capture must not make the table quadratic.
     ids: HashMap<Box<[u8]>, u32>,
+    /// Every interned string by id, for [`Self::recent`] to check its hits.
+    by_id: Vec<Box<[u8]>>,
+    /// A direct-mapped cache in front of `ids` (slot → id + 1, 0 empty): a
+    /// capture repeats the same names and values, and a cheap hash of their
+    /// ends finds most of them without SipHash. A collision only misses.
+    recent: Vec<u32>,
     /// Strings interned since the last batch, in id order.
     fresh: Vec<Octets>,
     /// Id of `fresh[0]`.
     first_fresh: u32,
+    // Rows, copied out whole as bytes (see `le_bytes`).
     blocks: Vec<f64>,
     frames: Vec<f64>,
+    exchanges: Vec<f64>,
     fields: Vec<i32>,
     table: Vec<i32>,
     order: Vec<u8>,
@@ -77,6 +91,7 @@ impl Columns {
     pub fn batch(&mut self, events: &[Event]) -> Result<Vec<u8>, JsError> {
         self.blocks.clear();
         self.frames.clear();
+        self.exchanges.clear();
         self.fields.clear();
         self.table.clear();
         self.order.clear();
@@ -91,8 +106,13 @@ impl Columns {
                 (Some(conn), EventKind::Conn(ConnEvent::Frame(f))) if self.frame(*conn, f) => {
                     ORDER_FRAME
                 }
+                (Some(conn), EventKind::Conn(ConnEvent::Exchange(x)))
+                    if self.exchange(*conn, x) =>
+                {
+                    ORDER_EXCHANGE
+                }
                 _ => {
-                    serde_json::to_writer(&mut self.json, event).map_err(json_error)?;
+                    event.write_json(&mut self.json).map_err(json_error)?;
                     self.json.push(b'\n');
                     ORDER_JSON
                 }
@@ -100,7 +120,7 @@ impl Columns {
             self.order.push(kind);
         }
         let strings = serde_json::to_vec(&self.fresh).map_err(json_error)?;
-        let header: [usize; 10] = [
+        let header: [usize; 11] = [
             MAGIC as usize,
             VERSION as usize,
             self.order.len(),
@@ -111,10 +131,11 @@ impl Columns {
             self.first_fresh as usize,
             strings.len(),
             self.json.len(),
+            self.exchanges.len() / EXCHANGE_WIDTH,
         ];
         let mut out = Vec::with_capacity(
             HEADER_WORDS * 4
-                + (self.blocks.len() + self.frames.len()) * 8
+                + (self.blocks.len() + self.frames.len() + self.exchanges.len()) * 8
                 + (self.fields.len() + self.table.len()) * 4
                 + self.order.len()
                 + strings.len()
@@ -127,18 +148,11 @@ impl Columns {
             out.extend_from_slice(&word.to_le_bytes());
         }
         out.resize(HEADER_WORDS * 4, 0);
-        for v in &self.blocks {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-        for v in &self.frames {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-        for v in &self.fields {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-        for v in &self.table {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
+        out.extend_from_slice(&le_bytes(&self.blocks));
+        out.extend_from_slice(&le_bytes(&self.frames));
+        out.extend_from_slice(&le_bytes(&self.exchanges));
+        out.extend_from_slice(&le_bytes(&self.fields));
+        out.extend_from_slice(&le_bytes(&self.table));
         align8(&mut out);
         out.extend_from_slice(&self.order);
         align8(&mut out);
@@ -210,6 +224,8 @@ impl Columns {
         let flags =
             u32::from(b.end_stream) | u32::from(b.end_headers) << 1 | u32::from(b.padded) << 2;
         let bits = dir_bit(b.dir) | kind << 1 | role << 2 | flags << 5;
+        let field_count = (self.fields.len() - field_mark) / FIELD_WIDTH;
+        let table_count = (self.table.len() - table_mark) / TABLE_WIDTH;
         self.blocks.extend_from_slice(&[
             f64::from(conn),
             b.id as f64,
@@ -218,8 +234,8 @@ impl Columns {
             b.packet as f64,
             b.ts.as_secs_f64(),
             h.block as f64,
-            ((self.fields.len() - field_mark) / FIELD_WIDTH) as f64,
-            ((self.table.len() - table_mark) / TABLE_WIDTH) as f64,
+            field_count as f64,
+            table_count as f64,
             f64::from(b.continuation_frames),
             fragment.start as f64,
             fragment.end as f64,
@@ -385,19 +401,190 @@ impl Columns {
         true
     }
 
+    /// Appends `x` as a row when its shape is the common one (no reset, no
+    /// 1xx response, not pushed, not begun before the capture).
+    fn exchange(&mut self, conn: u32, x: &Exchange) -> bool {
+        if x.reset.is_some()
+            || !x.informational.is_empty()
+            || x.promised_on.is_some()
+            || x.began_before_capture
+            || u64::from(conn) > I32
+            || x.request_bytes > SAFE
+            || x.response_bytes > SAFE
+        {
+            return false;
+        }
+        let heads = [
+            &x.request,
+            &x.response,
+            &x.request_trailers,
+            &x.response_trailers,
+        ];
+        if heads
+            .iter()
+            .flat_map(|h| h.iter())
+            .any(|h| h.packet > SAFE || h.block.is_some_and(|b| b > SAFE))
+        {
+            return false;
+        }
+        let state = match x.state {
+            ExchangeState::Complete => 0,
+            ExchangeState::Reset => 1,
+            ExchangeState::Refused => 2,
+            ExchangeState::Incomplete => 3,
+        };
+        let mut presence = 0u32;
+        // Presence bits: 2..=5 method, scheme, authority, path; 6 status;
+        // 7, 8 content-type, grpc-status; 9..=12 the heads; 13..=16 the times.
+        let mut strings = [-1.0; 6];
+        let values = [
+            (2, &x.method),
+            (3, &x.scheme),
+            (4, &x.authority),
+            (5, &x.path),
+            (7, &x.content_type),
+            (8, &x.grpc_status),
+        ];
+        for (slot, (bit, value)) in strings.iter_mut().zip(values) {
+            if let Some(o) = value {
+                let Some(id) = self.intern(o) else {
+                    return false;
+                };
+                presence |= 1 << bit;
+                *slot = f64::from(id);
+            }
+        }
+        let [method, scheme, authority, path, content_type, grpc_status] = strings;
+        let status = x.status.map_or(-1.0, f64::from);
+        if x.status.is_some() {
+            presence |= 1 << 6;
+        }
+        let mut row = Vec::with_capacity(EXCHANGE_WIDTH);
+        row.extend_from_slice(&[f64::from(conn), f64::from(x.stream_id), 0.0]);
+        row.extend_from_slice(&[
+            method,
+            scheme,
+            authority,
+            path,
+            status,
+            content_type,
+            grpc_status,
+        ]);
+        for (i, head) in heads.iter().enumerate() {
+            match head {
+                Some(h) => {
+                    presence |= 1 << (9 + i);
+                    row.extend_from_slice(&[
+                        h.block.map_or(-1.0, |b| b as f64),
+                        h.packet as f64,
+                        h.ts.as_secs_f64(),
+                        h.status.map_or(-1.0, f64::from),
+                    ]);
+                }
+                None => row.extend_from_slice(&[0.0; 4]),
+            }
+        }
+        row.extend_from_slice(&[
+            x.request_bytes as f64,
+            x.response_bytes as f64,
+            f64::from(x.request_data_frames),
+            f64::from(x.response_data_frames),
+        ]);
+        for (i, t) in [x.start, x.request_end, x.response_end, x.end]
+            .iter()
+            .enumerate()
+        {
+            match t {
+                Some(t) => {
+                    presence |= 1 << (13 + i);
+                    row.push(t.as_secs_f64());
+                }
+                None => row.push(0.0),
+            }
+        }
+        row.push(f64::from(x.anomalies));
+        if let Some(flags) = row.get_mut(2) {
+            *flags = f64::from(state | presence);
+        }
+        self.exchanges.extend_from_slice(&row);
+        true
+    }
+
     /// The id of `o`, interning it (and queueing it to be sent) when new.
     fn intern(&mut self, o: &Octets) -> Option<i32> {
         let bytes = o.as_bytes();
-        if let Some(id) = self.ids.get(bytes) {
-            return i32::try_from(*id).ok();
+        if self.recent.is_empty() {
+            self.recent = vec![0; RECENT_SLOTS];
         }
-        let id = self
-            .first_fresh
-            .checked_add(u32::try_from(self.fresh.len()).ok()?)?;
-        let id32 = i32::try_from(id).ok()?;
-        self.ids.insert(bytes.into(), id);
-        self.fresh.push(o.clone());
-        Some(id32)
+        let slot = quick_hash(bytes) % RECENT_SLOTS;
+        let cached = self.recent.get(slot).copied().unwrap_or(0);
+        if let Some(id) = cached.checked_sub(1) {
+            if self.by_id.get(id as usize).is_some_and(|b| **b == *bytes) {
+                return i32::try_from(id).ok();
+            }
+        }
+        let id = match self.ids.get(bytes) {
+            Some(id) => *id,
+            None => {
+                let id = self
+                    .first_fresh
+                    .checked_add(u32::try_from(self.fresh.len()).ok()?)?;
+                i32::try_from(id).ok()?;
+                self.ids.insert(bytes.into(), id);
+                self.by_id.push(bytes.into());
+                self.fresh.push(o.clone());
+                id
+            }
+        };
+        if let Some(s) = self.recent.get_mut(slot) {
+            *s = id.checked_add(1)?;
+        }
+        i32::try_from(id).ok()
+    }
+}
+
+const RECENT_SLOTS: usize = 4096;
+
+/// A cheap hash of a string's length and ends (where header values that
+/// differ usually differ: paths, dates' seconds, ids).
+fn quick_hash(b: &[u8]) -> usize {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let word = |s: &[u8]| {
+        let mut w = [0u8; 8];
+        for (d, v) in w.iter_mut().zip(s) {
+            *d = *v;
+        }
+        u64::from_le_bytes(w)
+    };
+    let head = word(b);
+    let tail = word(b.get(b.len().saturating_sub(8)..).unwrap_or_default());
+    let h = ((b.len() as u64 ^ head).wrapping_mul(K) ^ tail).wrapping_mul(K);
+    (h >> 40) as usize
+}
+
+/// Numbers as little-endian bytes: the memory itself on a little-endian
+/// machine (WebAssembly is one), converted elsewhere.
+fn le_bytes<T: bytemuck::Pod + LeBytes>(values: &[T]) -> std::borrow::Cow<'_, [u8]> {
+    if cfg!(target_endian = "little") {
+        std::borrow::Cow::Borrowed(bytemuck::cast_slice(values))
+    } else {
+        std::borrow::Cow::Owned(values.iter().flat_map(|v| v.le()).collect())
+    }
+}
+
+trait LeBytes {
+    fn le(&self) -> Vec<u8>;
+}
+
+impl LeBytes for f64 {
+    fn le(&self) -> Vec<u8> {
+        self.to_le_bytes().to_vec()
+    }
+}
+
+impl LeBytes for i32 {
+    fn le(&self) -> Vec<u8> {
+        self.to_le_bytes().to_vec()
     }
 }
 

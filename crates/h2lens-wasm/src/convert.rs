@@ -1,5 +1,6 @@
 //! Crossing the JS boundary: argument checks in, one serializer out.
 
+use h2lens::inspect::Event;
 use js_sys::{Reflect, Uint8Array};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -44,6 +45,24 @@ pub fn array_to_js<'a, T: Serialize + 'a>(
     buf: &mut Vec<u8>,
     items: impl IntoIterator<Item = &'a T>,
 ) -> Result<js_sys::Array, JsError> {
+    batches_to_js(buf, items, |item, buf| {
+        serde_json::to_writer(buf, item).map_err(json_error)
+    })
+}
+
+/// Events as one JS array, like [`array_to_js`], each written by the
+/// core's [`Event::write_json`] (one copy of the events' serializer).
+pub fn events_to_js(buf: &mut Vec<u8>, events: &[Event]) -> Result<js_sys::Array, JsError> {
+    batches_to_js(buf, events, |event, buf| {
+        event.write_json(buf).map_err(json_error)
+    })
+}
+
+fn batches_to_js<'a, T: 'a>(
+    buf: &mut Vec<u8>,
+    items: impl IntoIterator<Item = &'a T>,
+    write: impl Fn(&T, &mut Vec<u8>) -> Result<(), JsError>,
+) -> Result<js_sys::Array, JsError> {
     let out = js_sys::Array::new();
     let push = js_sys::Reflect::get(&out, &JsValue::from_str("push"))
         .map_err(|_| JsError::new("h2lens: Array.prototype.push is missing"))?;
@@ -63,8 +82,7 @@ pub fn array_to_js<'a, T: Serialize + 'a>(
     let mut count = 0;
     for item in items {
         buf.push(if buf.is_empty() { b'[' } else { b',' });
-        serde_json::to_writer(&mut *buf, item)
-            .map_err(|err| JsError::new(&format!("h2lens: cannot convert result to JS: {err}")))?;
+        write(item, buf)?;
         count += 1;
         if buf.len() >= BATCH_BYTES || count == BATCH_ITEMS {
             flush(buf)?;
@@ -84,19 +102,19 @@ pub fn set(object: &JsValue, key: &str, value: &impl AsRef<JsValue>) -> Result<(
         .map_err(|_| JsError::new("h2lens: cannot build the result object"))
 }
 
-/// Writes values as JSON Lines into `buf` (cleared first): each value on
+/// Writes events as JSON Lines into `buf` (cleared first): each event on
 /// its own line, each line ending in `\n`, as the CLI's `--json` prints.
-pub fn write_json_lines<'a, T: Serialize + 'a>(
-    buf: &mut Vec<u8>,
-    items: impl IntoIterator<Item = &'a T>,
-) -> Result<(), JsError> {
+pub fn write_json_lines(buf: &mut Vec<u8>, events: &[Event]) -> Result<(), JsError> {
     buf.clear();
-    for item in items {
-        serde_json::to_writer(&mut *buf, item)
-            .map_err(|err| JsError::new(&format!("h2lens: cannot convert result to JS: {err}")))?;
+    for event in events {
+        event.write_json(buf).map_err(json_error)?;
         buf.push(b'\n');
     }
     Ok(())
+}
+
+pub fn json_error(err: serde_json::Error) -> JsError {
+    JsError::new(&format!("h2lens: cannot convert result to JS: {err}"))
 }
 
 /// The text of bytes written by `serde_json` (always UTF-8).
@@ -259,9 +277,15 @@ fn show(value: &JsValue) -> String {
         return n.to_string();
     }
     if let Some(s) = value.as_string() {
-        return format!("{s:?}");
+        return quoted(&s);
     }
     describe(value)
+}
+
+/// `s` in double quotes, escaped as JSON escapes it (not Rust's `{:?}`,
+/// whose Unicode tables would cost the module some 8 KB).
+pub fn quoted(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
 }
 
 pub fn type_error(function: &str, param: &str, expected: &str, got: &JsValue) -> JsError {

@@ -28,7 +28,11 @@ pub fn decode(bytes: JsValue, options: JsValue) -> Result<JsValue, JsError> {
     events.retain(|e| options.filter.accepts(&e.kind));
     // { events, summary, exchanges?, har? }, the big arrays in batches.
     let report = convert::parse_json(r#"{"events":[],"summary":null}"#)?;
-    convert::set(&report, "events", &convert::array_to_js(&mut buf, &events)?)?;
+    convert::set(
+        &report,
+        "events",
+        &convert::events_to_js(&mut buf, &events)?,
+    )?;
     drop(events);
     convert::set(&report, "summary", &convert::to_js(inspector.summary())?)?;
     if collect {
@@ -114,7 +118,7 @@ impl Decoder {
     /// array (at most `max` of them when given).
     pub fn drain(&mut self, max: JsValue) -> Result<JsValue, JsError> {
         let events = self.take("Decoder.drain", &max)?;
-        let out = convert::array_to_js(&mut self.buf, &events);
+        let out = convert::events_to_js(&mut self.buf, &events);
         self.trim_buffer();
         Ok(out?.into())
     }

@@ -147,7 +147,8 @@ impl EventFilter {
         let lookup = |name: &str| {
             EVENT_TAGS.iter().position(|t| *t == name).ok_or_else(|| {
                 JsError::new(&format!(
-                    "{function}: unknown event type {name:?} in options.events (known: {})",
+                    "{function}: unknown event type {} in options.events (known: {})",
+                    crate::convert::quoted(name),
                     EVENT_TAGS.join(", ")
                 ))
             })

@@ -2,4 +2,4 @@
 export { BlockStore } from './blocks';
 export { FrameStore } from './frames';
 export { Strings } from './strings';
-export { ColumnIngest, readColumns, BLOCK_WIDTH, FRAME_WIDTH } from './columns';
+export { ColumnIngest, readColumns, BLOCK_WIDTH, FRAME_WIDTH, EXCHANGE_WIDTH } from './columns';

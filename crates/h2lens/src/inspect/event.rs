@@ -21,6 +21,16 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+impl Event {
+    /// Appends the event's JSON (what `h2lens … --json` prints for it,
+    /// without the newline). Not generic on purpose: the serializer of
+    /// every event type is compiled once, here, whoever calls it (the
+    /// WebAssembly binding keeps its own code small this way).
+    pub fn write_json(&self, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        serde_json::to_writer(out, self)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum EventKind {

@@ -6,7 +6,7 @@
 //!   span, plus [`raw::to_text_format`] which prints what `protoc
 //!   --decode_raw` prints.
 //! - [`schema`]: a [`Schema`] from a protoset; messages of a gRPC method
-//!   decoded to proto3 JSON with `prost-reflect`.
+//!   decoded to proto3 JSON.
 
 pub mod raw;
 pub mod schema;

@@ -1,15 +1,25 @@
 //! Decoding by a schema: a protoset (serialized
 //! `google.protobuf.FileDescriptorSet`, as `protoc --include_imports
-//! --descriptor_set_out` and grpcurl's `-protoset` use) and `prost-reflect`.
+//! --descriptor_set_out` and grpcurl's `-protoset` use).
 //!
 //! The output is the proto3 JSON mapping (lowerCamelCase names, 64-bit
 //! integers as strings, default values omitted), which is what grpcurl
-//! prints.
+//! prints; `tests/protobuf_json_oracle.rs` checks it against Python
+//! protobuf's `json_format` on messages of every field type.
+//!
+//! Why not `prost-reflect`: it served well, but built the well-known types'
+//! descriptors as code and carried a full reflection API, 28 % of the
+//! WebAssembly module (docs/BUILD.md), for what is here a read-only walk
+//! of a message by its descriptor: [`descriptor`] reads the protoset with
+//! this crate's own wire reader, [`json`] and [`wkt`] write the JSON.
 
-use prost_reflect::{
-    DescriptorPool, DynamicMessage, MessageDescriptor, MethodDescriptor, SerializeOptions,
-};
+mod descriptor;
+mod json;
+mod wkt;
+
 use serde::Serialize;
+
+use descriptor::{MethodDesc, Pool};
 
 use crate::diag::{Diagnostic, Layer};
 
@@ -26,7 +36,7 @@ pub enum MessageRole {
 /// Services and messages known from a protoset.
 #[derive(Clone, Debug)]
 pub struct Schema {
-    pool: DescriptorPool,
+    pool: Pool,
 }
 
 /// A method as the schema describes it.
@@ -57,36 +67,34 @@ pub struct SchemaDecode {
 impl Schema {
     /// Loads a protoset.
     pub fn from_protoset(bytes: &[u8]) -> Result<Schema, Diagnostic> {
-        DescriptorPool::decode(bytes)
+        Pool::decode(bytes)
             .map(|pool| Schema { pool })
             .map_err(|e| {
                 Diagnostic::error(
                     Layer::Protobuf,
                     "protobuf.bad_protoset",
-                    format!("the protoset is not a usable FileDescriptorSet: {e}"),
+                    format!("the protoset is not a usable FileDescriptorSet: {}", e.0),
                 )
             })
     }
 
-    fn method_descriptor(&self, path: &[u8]) -> Option<MethodDescriptor> {
+    fn method_descriptor(&self, path: &[u8]) -> Option<(&str, &MethodDesc)> {
         let path = std::str::from_utf8(path).ok()?;
         let (service, method) = path.strip_prefix('/')?.split_once('/')?;
-        self.pool
-            .get_service_by_name(service)?
-            .methods()
-            .find(|m| m.name() == method)
+        let (name, methods) = self.pool.services.get_key_value(service)?;
+        Some((name.as_str(), methods.iter().find(|m| m.name == method)?))
     }
 
     /// The method named by a gRPC `:path` (`/package.Service/Method`).
     pub fn method(&self, path: &[u8]) -> Option<MethodInfo> {
-        let m = self.method_descriptor(path)?;
+        let (service, m) = self.method_descriptor(path)?;
         Some(MethodInfo {
-            service: m.parent_service().full_name().to_string(),
-            method: m.name().to_string(),
-            input_type: m.input().full_name().to_string(),
-            output_type: m.output().full_name().to_string(),
-            client_streaming: m.is_client_streaming(),
-            server_streaming: m.is_server_streaming(),
+            service: service.to_string(),
+            method: m.name.clone(),
+            input_type: m.input_type.clone(),
+            output_type: m.output_type.clone(),
+            client_streaming: m.client_streaming,
+            server_streaming: m.server_streaming,
         })
     }
 
@@ -97,7 +105,7 @@ impl Schema {
         role: MessageRole,
         message: &[u8],
     ) -> Result<SchemaDecode, Diagnostic> {
-        let Some(m) = self.method_descriptor(path) else {
+        let Some((_, m)) = self.method_descriptor(path) else {
             return Err(Diagnostic::info(
                 Layer::Protobuf,
                 "protobuf.method_not_in_schema",
@@ -107,48 +115,44 @@ impl Schema {
                 ),
             ));
         };
-        let desc = match role {
-            MessageRole::Request => m.input(),
-            MessageRole::Response => m.output(),
+        let type_name = match role {
+            MessageRole::Request => &m.input_type,
+            MessageRole::Response => &m.output_type,
         };
-        decode_with(desc, message)
+        self.decode_with(type_name, message)
     }
 
     /// Decodes a message of a named type (`package.Message`).
     pub fn decode_as(&self, type_name: &str, message: &[u8]) -> Result<SchemaDecode, Diagnostic> {
-        let Some(desc) = self.pool.get_message_by_name(type_name) else {
+        if !self.pool.messages.contains_key(type_name) && !wkt::is_well_known(type_name) {
             return Err(Diagnostic::info(
                 Layer::Protobuf,
                 "protobuf.type_not_in_schema",
                 format!("the schema has no message type \"{type_name}\""),
             ));
-        };
-        decode_with(desc, message)
+        }
+        self.decode_with(type_name, message)
     }
-}
 
-fn decode_with(desc: MessageDescriptor, message: &[u8]) -> Result<SchemaDecode, Diagnostic> {
-    let type_name = desc.full_name().to_string();
-    let msg = DynamicMessage::decode(desc, message).map_err(|e| {
-        Diagnostic::error(
-            Layer::Protobuf,
-            "protobuf.schema_decode_failed",
-            format!("the message does not decode as {type_name}: {e}"),
-        )
-    })?;
-    let json = msg
-        .serialize_with_options(serde_json::value::Serializer, &SerializeOptions::new())
-        .map_err(|e| {
+    fn decode_with(&self, type_name: &str, message: &[u8]) -> Result<SchemaDecode, Diagnostic> {
+        let mut unknown_fields = Vec::new();
+        let decoded = match self.pool.messages.get(type_name) {
+            Some(desc) if !wkt::is_well_known(type_name) => {
+                json::message(&self.pool, desc, message, 0, Some(&mut unknown_fields))
+            }
+            _ => json::message_value(&self.pool, type_name, message, 0),
+        };
+        let json = decoded.map_err(|e| {
             Diagnostic::error(
                 Layer::Protobuf,
-                "protobuf.json_failed",
-                format!("the {type_name} message has no JSON form: {e}"),
+                "protobuf.schema_decode_failed",
+                format!("the message does not decode as {type_name}: {}", e.0),
             )
         })?;
-    let unknown_fields = msg.unknown_fields().map(|f| f.number()).collect();
-    Ok(SchemaDecode {
-        type_name,
-        json,
-        unknown_fields,
-    })
+        Ok(SchemaDecode {
+            type_name: type_name.to_string(),
+            json,
+            unknown_fields,
+        })
+    }
 }
