@@ -129,7 +129,7 @@ export class BlockStore {
    * table events start at `field` and `tableEvent`; `ids` maps the batch's
    * string ids to this store's.
    */
-  addRow(c: ColumnBatch, r: number, field: number, tableEvent: number, ids: Int32Array): number {
+  addRow(c: ColumnBatch, r: number, field: number, tableEvent: number, ids: readonly number[]): number {
     const i = this.conn.length;
     const b = c.blocks;
     const o = r * BLOCK_WIDTH;

@@ -6,7 +6,6 @@
 // events rebuilt from them equal the JSON ones on every fixture.
 
 import type { AnyEvent, Octets } from '../engine/schema';
-import { GrowI32 } from '../shared/grow';
 import type { BlockStore } from './blocks';
 import type { FrameStore } from './frames';
 import type { Strings } from './strings';
@@ -99,7 +98,8 @@ export interface ColumnSink {
  * stores' own (`Strings` also interns the strings of JSON events).
  */
 export class ColumnIngest {
-  private readonly ids = new GrowI32();
+  /** The decoder's string ids to the stores' (`Strings`) ids. */
+  private readonly ids: number[] = [];
 
   constructor(
     private readonly strings: Strings,
@@ -110,7 +110,7 @@ export class ColumnIngest {
   ingest(c: ColumnBatch, sink: ColumnSink): void {
     if (c.firstString !== this.ids.length) throw new Error('column batch out of order');
     for (const s of c.strings) this.ids.push(this.strings.id(s));
-    const ids = this.ids.data;
+    const ids = this.ids;
     let pos = 0;
     let block = 0;
     let frame = 0;
