@@ -26,16 +26,18 @@ pub struct Origin {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum ConnEvent {
-    Protocol(ProtocolEvent),
-    Frame(FrameEvent),
+    // Large variants are boxed: events are moved several times on their way
+    // out (queues, threads), and an enum is as large as its largest variant.
+    Protocol(Box<ProtocolEvent>),
+    Frame(Box<FrameEvent>),
     HeaderBlock(Box<HeaderBlockEvent>),
-    Http1(Http1Event),
+    Http1(Box<Http1Event>),
     Settings(SettingsEvent),
     Exchange(Box<Exchange>),
     PingRtt(PingRtt),
     Stalled(Stalled),
     Skipped(Skipped),
-    Diagnostic(ConnDiagnostic),
+    Diagnostic(Box<ConnDiagnostic>),
 }
 
 /// How the connection's bytes were recognised.

@@ -268,7 +268,7 @@ impl Core {
                 Some(HexBytes(v))
             }
         };
-        self.emit(ConnEvent::Frame(FrameEvent {
+        self.emit(ConnEvent::Frame(Box::new(FrameEvent {
             dir,
             index,
             header,
@@ -279,7 +279,7 @@ impl Core {
             ts: origin.ts,
             bytes,
             data: None,
-        }));
+        })));
     }
 
     pub(super) fn on_data(

@@ -632,14 +632,14 @@ impl Core {
         if let Some(stream) = stream_id.and_then(|id| self.streams.get_mut(&id)) {
             stream.exchange.anomalies = stream.exchange.anomalies.saturating_add(1);
         }
-        self.emit(ConnEvent::Diagnostic(ConnDiagnostic {
+        self.emit(ConnEvent::Diagnostic(Box::new(ConnDiagnostic {
             dir,
             stream_id,
             frame,
             block,
             origin,
             diagnostic,
-        }));
+        })));
     }
 
     fn skip(&mut self, dir: Direction, span: Span, reason: SkipReason, origin: Origin) {
@@ -671,11 +671,11 @@ impl Core {
                 *inner = Some(Box::new(protocol));
                 let protocol = self.protocol.clone();
                 if let Some(protocol) = protocol {
-                    self.emit(ConnEvent::Protocol(ProtocolEvent {
+                    self.emit(ConnEvent::Protocol(Box::new(ProtocolEvent {
                         protocol,
                         dir,
                         origin,
-                    }));
+                    })));
                 }
             }
             return;
@@ -684,11 +684,11 @@ impl Core {
             return;
         }
         self.protocol = Some(protocol.clone());
-        self.emit(ConnEvent::Protocol(ProtocolEvent {
+        self.emit(ConnEvent::Protocol(Box::new(ProtocolEvent {
             protocol,
             dir,
             origin,
-        }));
+        })));
     }
 
     /// Sets every direction to skip (a non-HTTP/2 connection).

@@ -128,13 +128,13 @@ impl Core {
         input.queue.consume(head.len);
         input.stats.http1_bytes += head.len as u64;
         let span = Span::new(start, start + head.len as u64);
-        self.emit(ConnEvent::Http1(Http1Event {
+        self.emit(ConnEvent::Http1(Box::new(Http1Event {
             dir,
             start_line: Octets::new(head.start_line.clone()),
             headers: head.headers.clone(),
             span,
             origin,
-        }));
+        })));
         match dir {
             Direction::ClientToServer => {
                 let upgrade = head.has_token("upgrade", "h2c");
