@@ -6,7 +6,7 @@ import { newDecoder, type DecodeOptions, type StreamDecoder } from '../engine/h2
 import type { Source } from '../shared/protocol';
 
 /** Bytes pushed to the decoder at once: small enough to answer messages in between. */
-export const SLICE = 256 * 1024;
+export const SLICE = 1024 * 1024;
 
 /** Events of one slice, as a column batch (columns.ts), and what it cost. */
 export interface EventBatch {
