@@ -6,6 +6,12 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 
+/// Every header block and event is an allocation or a few, made on one
+/// thread and often freed on another: mimalloc's per-thread free lists do
+/// that in about half the time glibc's malloc takes (docs/BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "h2lens",
