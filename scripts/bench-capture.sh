@@ -21,7 +21,10 @@
 # on each scaled copy, `summary --json` must give k times FILE's counts.
 #
 # Each run is one whole process under /usr/bin/time -f '%e %M': wall seconds
-# and peak RSS in KiB. The order of tools is rotated each round. Scaled
+# and peak RSS in KiB. The order of tools is shuffled each round (seeded by
+# the round number, so reruns repeat it): a rotation kept the same tool right
+# after tshark in most rounds, and the run after tshark's 659 MiB is often
+# slower whatever it is. Scaled
 # captures are built at run time in a temporary folder (deleted on exit), see
 # build_scaled.
 set -euo pipefail
@@ -245,10 +248,17 @@ PY
 verify "$file" 1
 echo "bench-capture: $file, tools: ${runnable[*]}, $rounds rounds" >&2
 n=${#runnable[@]}
+# The tools in a seeded random order for round $1.
+shuffled() {
+    python3 -c 'import random, sys
+tools = sys.argv[2:]
+random.Random(int(sys.argv[1])).shuffle(tools)
+print("\n".join(tools))' "$1" "${runnable[@]}"
+}
 for ((r = 0; r < rounds; r++)); do
-    for ((k = 0; k < n; k++)); do
-        measure 1 "$((r + 1))" "${runnable[$(((k + r) % n))]}" "$file"
-    done
+    while read -r tool; do
+        measure 1 "$((r + 1))" "$tool" "$file"
+    done < <(shuffled "$((r + 1))")
 done
 
 for scale in $scales; do
