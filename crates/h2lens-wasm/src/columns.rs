@@ -31,6 +31,7 @@
 //! Sections start at multiples of 8 bytes.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use h2lens::conn::{
     BlockKind, BlockRole, ConnEvent, Exchange, ExchangeState, FrameEvent, HeaderBlockEvent,
@@ -40,6 +41,8 @@ use h2lens::hpack::{Field, Representation, TableEvent, TableKind, TableState};
 use h2lens::inspect::{Event, EventKind};
 use h2lens::{Direction, Octets};
 use wasm_bindgen::JsError;
+
+use crate::convert::json_error;
 
 pub const MAGIC: u32 = 0x3143_3248; // "H2C1"
 pub const VERSION: u32 = 2;
@@ -65,9 +68,10 @@ const I32: u64 = i32::MAX as u64;
 pub struct Columns {
     /// std's SipHash, not a faster unkeyed hash: the strings are hostile
     /// input, and a crafted capture must not make the table quadratic.
-    ids: HashMap<Box<[u8]>, u32>,
-    /// Every interned string by id, for [`Self::recent`] to check its hits.
-    by_id: Vec<Box<[u8]>>,
+    ids: HashMap<Rc<[u8]>, u32>,
+    /// Every interned string by id (the same allocations as the keys of
+    /// `ids`), for [`Self::recent`] to check its hits.
+    by_id: Vec<Rc<[u8]>>,
     /// A direct-mapped cache in front of `ids` (slot → id + 1, 0 empty): a
     /// capture repeats the same names and values, and a cheap hash of their
     /// ends finds most of them without SipHash. A collision only misses.
@@ -148,11 +152,11 @@ impl Columns {
             out.extend_from_slice(&word.to_le_bytes());
         }
         out.resize(HEADER_WORDS * 4, 0);
-        out.extend_from_slice(&le_bytes(&self.blocks));
-        out.extend_from_slice(&le_bytes(&self.frames));
-        out.extend_from_slice(&le_bytes(&self.exchanges));
-        out.extend_from_slice(&le_bytes(&self.fields));
-        out.extend_from_slice(&le_bytes(&self.table));
+        out.extend_from_slice(le_bytes(&self.blocks));
+        out.extend_from_slice(le_bytes(&self.frames));
+        out.extend_from_slice(le_bytes(&self.exchanges));
+        out.extend_from_slice(le_bytes(&self.fields));
+        out.extend_from_slice(le_bytes(&self.table));
         align8(&mut out);
         out.extend_from_slice(&self.order);
         align8(&mut out);
@@ -459,7 +463,9 @@ impl Columns {
         if x.status.is_some() {
             presence |= 1 << 6;
         }
-        let mut row = Vec::with_capacity(EXCHANGE_WIDTH);
+        let start = self.exchanges.len();
+        let row = &mut self.exchanges;
+        // The flags (slot 2) are known once every presence bit is.
         row.extend_from_slice(&[f64::from(conn), f64::from(x.stream_id), 0.0]);
         row.extend_from_slice(&[
             method,
@@ -503,10 +509,9 @@ impl Columns {
             }
         }
         row.push(f64::from(x.anomalies));
-        if let Some(flags) = row.get_mut(2) {
+        if let Some(flags) = row.get_mut(start + 2) {
             *flags = f64::from(state | presence);
         }
-        self.exchanges.extend_from_slice(&row);
         true
     }
 
@@ -530,8 +535,9 @@ impl Columns {
                     .first_fresh
                     .checked_add(u32::try_from(self.fresh.len()).ok()?)?;
                 i32::try_from(id).ok()?;
-                self.ids.insert(bytes.into(), id);
-                self.by_id.push(bytes.into());
+                let shared: Rc<[u8]> = bytes.into();
+                self.ids.insert(Rc::clone(&shared), id);
+                self.by_id.push(shared);
                 self.fresh.push(o.clone());
                 id
             }
@@ -562,30 +568,14 @@ fn quick_hash(b: &[u8]) -> usize {
     (h >> 40) as usize
 }
 
-/// Numbers as little-endian bytes: the memory itself on a little-endian
-/// machine (WebAssembly is one), converted elsewhere.
-fn le_bytes<T: bytemuck::Pod + LeBytes>(values: &[T]) -> std::borrow::Cow<'_, [u8]> {
-    if cfg!(target_endian = "little") {
-        std::borrow::Cow::Borrowed(bytemuck::cast_slice(values))
-    } else {
-        std::borrow::Cow::Owned(values.iter().flat_map(|v| v.le()).collect())
-    }
-}
+// The format is little-endian, as WebAssembly is; rows are copied out as
+// their memory.
+#[cfg(target_endian = "big")]
+compile_error!("h2lens-wasm's column batches assume a little-endian target");
 
-trait LeBytes {
-    fn le(&self) -> Vec<u8>;
-}
-
-impl LeBytes for f64 {
-    fn le(&self) -> Vec<u8> {
-        self.to_le_bytes().to_vec()
-    }
-}
-
-impl LeBytes for i32 {
-    fn le(&self) -> Vec<u8> {
-        self.to_le_bytes().to_vec()
-    }
+/// Numbers as their (little-endian) bytes.
+fn le_bytes<T: bytemuck::Pod>(values: &[T]) -> &[u8] {
+    bytemuck::cast_slice(values)
 }
 
 fn dir_bit(dir: Direction) -> u32 {
@@ -608,8 +598,4 @@ fn align8(out: &mut Vec<u8>) {
     while out.len() % 8 != 0 {
         out.push(0);
     }
-}
-
-fn json_error(err: serde_json::Error) -> JsError {
-    JsError::new(&format!("h2lens: cannot convert result to JS: {err}"))
 }

@@ -162,3 +162,31 @@ fn cut_and_flipped_messages_never_panic() {
         .unwrap_err();
     assert_eq!(e.code, "protobuf.schema_decode_failed");
 }
+
+#[test]
+fn a_protoset_nesting_messages_too_deep_is_refused_without_exhausting_the_stack() {
+    fn len_field(number: u8, payload: &[u8]) -> Vec<u8> {
+        let mut out = vec![number << 3 | 2];
+        let mut n = payload.len();
+        loop {
+            let b = (n & 0x7f) as u8;
+            n >>= 7;
+            out.push(if n > 0 { b | 0x80 } else { b });
+            if n == 0 {
+                break;
+            }
+        }
+        out.extend_from_slice(payload);
+        out
+    }
+    // DescriptorProto{ name: "M", nested_type: DescriptorProto{ … } }, 20,000 deep.
+    let mut message = len_field(1, b"M");
+    for _ in 0..20_000 {
+        message = [len_field(1, b"M"), len_field(3, &message)].concat();
+    }
+    let file = [len_field(1, b"deep.proto"), len_field(4, &message)].concat();
+    let set = len_field(1, &file);
+    let e = Schema::from_protoset(&set).unwrap_err();
+    assert_eq!(e.code, "protobuf.bad_protoset");
+    assert!(e.message.contains("levels deep"), "{}", e.message);
+}

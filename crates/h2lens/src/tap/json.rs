@@ -144,20 +144,9 @@ pub(crate) fn rfc3339(s: &str) -> Option<Timestamp> {
     for _ in frac.len()..9 {
         nanos *= 10;
     }
-    let days = days_from_civil(y, m, day);
+    let days = crate::time::days_from_civil(y, m, day);
     let secs = days * 86_400 + hh * 3600 + mi * 60 + ss - offset_secs;
     Some(Timestamp::from_secs_nanos(secs, u32::try_from(nanos).ok()?))
-}
-
-/// Days since 1970-01-01 (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 #[cfg(test)]

@@ -77,6 +77,9 @@ pub struct FieldDesc {
     /// Index of the oneof it belongs to (proto3 `optional` fields belong to
     /// a synthetic one).
     pub oneof: Option<u32>,
+    /// A `map<K, V>` field: repeated entries of a `map_entry` message (set
+    /// once every message of the set is known).
+    pub map: bool,
     /// Present on the wire means present in JSON, even with a default
     /// value: proto2 and editions fields, proto3 `optional`, oneof members
     /// and messages. Otherwise (proto3 implicit presence) defaults are left
@@ -128,6 +131,10 @@ pub struct PoolError(pub String);
 
 type Result<T> = std::result::Result<T, PoolError>;
 
+/// Deepest nesting of message declarations accepted (protoc's own parser
+/// stops far below what a crafted set could ask for).
+const MAX_NESTING: u32 = 100;
+
 fn bad(what: &str) -> PoolError {
     PoolError(what.to_string())
 }
@@ -170,12 +177,6 @@ enum Syntax {
     Editions,
 }
 
-/// A field before its type name is resolved.
-struct RawFieldDesc {
-    field: FieldDesc,
-    proto3_optional: bool,
-}
-
 impl Pool {
     /// Reads a serialized `FileDescriptorSet`.
     pub fn decode(bytes: &[u8]) -> Result<Pool> {
@@ -192,6 +193,7 @@ impl Pool {
             return Err(bad("it holds no file"));
         }
         pool.check_references()?;
+        pool.mark_maps();
         Ok(pool)
     }
 
@@ -214,7 +216,7 @@ impl Pool {
         }
         for (number, value) in &file {
             match number {
-                4 => self.add_message(&package, len(value, "a message")?, syntax)?,
+                4 => self.add_message(&package, len(value, "a message")?, syntax, 0)?,
                 5 => self.add_enum(&package, len(value, "an enum")?)?,
                 6 => self.add_service(&package, len(value, "a service")?)?,
                 _ => {}
@@ -223,7 +225,13 @@ impl Pool {
         Ok(())
     }
 
-    fn add_message(&mut self, scope: &str, bytes: &[u8], syntax: Syntax) -> Result<()> {
+    fn add_message(&mut self, scope: &str, bytes: &[u8], syntax: Syntax, depth: u32) -> Result<()> {
+        // Nested declarations recurse: a crafted set must not exhaust the stack.
+        if depth > MAX_NESTING {
+            return Err(PoolError(format!(
+                "messages are declared more than {MAX_NESTING} levels deep"
+            )));
+        }
         let message = fields(bytes, "a DescriptorProto")?;
         let mut name = String::new();
         for (number, value) in &message {
@@ -236,11 +244,18 @@ impl Pool {
             full_name: full_name.clone(),
             ..MessageDesc::default()
         };
-        let mut raw_fields = Vec::new();
+
         for (number, value) in &message {
             match number {
-                2 => raw_fields.push(field_desc(len(value, "a field")?, syntax, &full_name)?),
-                3 => self.add_message(&full_name, len(value, "a nested message")?, syntax)?,
+                2 => desc
+                    .fields
+                    .push(field_desc(len(value, "a field")?, syntax, &full_name)?),
+                3 => self.add_message(
+                    &full_name,
+                    len(value, "a nested message")?,
+                    syntax,
+                    depth + 1,
+                )?,
                 4 => self.add_enum(&full_name, len(value, "a nested enum")?)?,
                 7 => {
                     // MessageOptions.map_entry = 7
@@ -253,17 +268,24 @@ impl Pool {
                 _ => {}
             }
         }
-        for raw in raw_fields {
-            let mut field = raw.field;
-            // proto3 `optional` is a synthetic oneof: presence, no grouping.
-            if raw.proto3_optional {
-                field.explicit_presence = true;
-            }
-            desc.fields.push(field);
-        }
         desc.fields.sort_by_key(|f| f.number);
         self.messages.insert(full_name, desc);
         Ok(())
+    }
+
+    /// Marks the fields that are maps (repeated `map_entry` messages).
+    fn mark_maps(&mut self) {
+        let entries: std::collections::HashSet<String> = self
+            .messages
+            .values()
+            .filter(|m| m.map_entry)
+            .map(|m| m.full_name.clone())
+            .collect();
+        for m in self.messages.values_mut() {
+            for f in &mut m.fields {
+                f.map = f.repeated && f.kind == Kind::Message && entries.contains(&f.type_name);
+            }
+        }
     }
 
     fn add_enum(&mut self, scope: &str, bytes: &[u8]) -> Result<()> {
@@ -362,7 +384,7 @@ impl Pool {
     }
 }
 
-fn field_desc(bytes: &[u8], syntax: Syntax, message: &str) -> Result<RawFieldDesc> {
+fn field_desc(bytes: &[u8], syntax: Syntax, message: &str) -> Result<FieldDesc> {
     let mut f = FieldDesc {
         name: String::new(),
         json_name: String::new(),
@@ -371,10 +393,10 @@ fn field_desc(bytes: &[u8], syntax: Syntax, message: &str) -> Result<RawFieldDes
         kind: Kind::Int32,
         type_name: String::new(),
         oneof: None,
+        map: false,
         explicit_presence: false,
     };
     let mut kind = None;
-    let mut proto3_optional = false;
     for (number, value) in fields(bytes, "a FieldDescriptorProto")? {
         match number {
             1 => f.name = text(&value, "a field name")?,
@@ -389,7 +411,6 @@ fn field_desc(bytes: &[u8], syntax: Syntax, message: &str) -> Result<RawFieldDes
             6 => f.type_name = absolute(&text(&value, "a field type name")?),
             9 => f.oneof = Some(varint(&value, "a oneof index")? as u32),
             10 => f.json_name = text(&value, "a json name")?,
-            17 => proto3_optional = varint(&value, "proto3_optional")? != 0,
             _ => {}
         }
     }
@@ -397,14 +418,12 @@ fn field_desc(bytes: &[u8], syntax: Syntax, message: &str) -> Result<RawFieldDes
     if f.json_name.is_empty() {
         f.json_name = lower_camel(&f.name);
     }
+    // proto3 `optional` fields are in a (synthetic) oneof, so they count.
     f.explicit_presence = !f.repeated
         && (syntax != Syntax::Proto3
             || f.oneof.is_some()
             || matches!(f.kind, Kind::Message | Kind::Group));
-    Ok(RawFieldDesc {
-        field: f,
-        proto3_optional,
-    })
+    Ok(f)
 }
 
 /// `foo_bar_baz` → `fooBarBaz` (protoc's default `json_name`).

@@ -121,10 +121,7 @@ pub fn message(
                 }
                 v
             }
-            Some(Slot::Message(parts)) => {
-                let joined = parts.concat();
-                message_value(pool, &field.type_name, &joined, depth + 1)?
-            }
+            Some(Slot::Message(parts)) => merged(pool, &field.type_name, &parts, depth + 1)?,
             Some(Slot::List(items)) if items.is_empty() => continue,
             Some(Slot::List(items)) => Value::Array(items),
             Some(Slot::Map(entries)) if entries.is_empty() => continue,
@@ -146,6 +143,15 @@ pub fn message_value(pool: &Pool, type_name: &str, bytes: &[u8], depth: u32) -> 
     }
 }
 
+/// A message sent in `parts` (a singular field repeated on the wire): their
+/// merge is the decoding of their concatenation, copied only when needed.
+fn merged(pool: &Pool, type_name: &str, parts: &[&[u8]], depth: u32) -> Result<Value> {
+    match parts {
+        [one] => message_value(pool, type_name, one, depth),
+        _ => message_value(pool, type_name, &parts.concat(), depth),
+    }
+}
+
 /// Records one occurrence of `field`; false when its wire type does not
 /// fit the declaration (the field is then unknown).
 fn take<'a>(
@@ -158,13 +164,7 @@ fn take<'a>(
     let Some(slot) = slot else {
         return Ok(false);
     };
-    let is_map = field.repeated
-        && field.kind == Kind::Message
-        && pool
-            .messages
-            .get(&field.type_name)
-            .is_some_and(|m| m.map_entry);
-    if is_map {
+    if field.map {
         let WireValue::Len(bytes) = value else {
             return Ok(false);
         };

@@ -39,9 +39,10 @@ pub fn is_well_known(name: &str) -> bool {
 }
 
 /// Fields 1 and 2 of a well-known message (the only ones the scalar
-/// well-known types have), the last value of each; others are skipped.
-fn last_fields(bytes: &[u8]) -> Result<Vec<(u32, WireValue<'_>)>> {
-    let mut slots: [Option<WireValue<'_>>; 2] = [None, None];
+/// well-known types, Any and map entries have), the last value of each;
+/// others are skipped.
+fn fields_1_2(bytes: &[u8]) -> Result<[Option<WireValue<'_>>; 2]> {
+    let mut slots = [None, None];
     for item in iter_fields(bytes) {
         let (number, value) =
             item.map_err(|at| JsonError(format!("invalid wire data at byte {at}")))?;
@@ -52,25 +53,18 @@ fn last_fields(bytes: &[u8]) -> Result<Vec<(u32, WireValue<'_>)>> {
             *slot = Some(value);
         }
     }
-    Ok((1..)
-        .zip(slots)
-        .filter_map(|(n, v)| v.map(|v| (n, v)))
-        .collect())
+    Ok(slots)
 }
 
-fn get<'a>(fields: &[(u32, WireValue<'a>)], number: u32) -> Option<WireValue<'a>> {
-    fields.iter().find(|(n, _)| *n == number).map(|(_, v)| *v)
-}
-
-fn int(fields: &[(u32, WireValue<'_>)], number: u32) -> u64 {
-    match get(fields, number) {
+fn int(v: Option<WireValue<'_>>) -> u64 {
+    match v {
         Some(WireValue::Varint(v)) => v,
         _ => 0,
     }
 }
 
-fn text<'a>(fields: &[(u32, WireValue<'a>)], number: u32) -> Result<&'a str> {
-    match get(fields, number) {
+fn text(v: Option<WireValue<'_>>) -> Result<&str> {
+    match v {
         Some(WireValue::Len(b)) => {
             std::str::from_utf8(b).map_err(|_| JsonError("a string is not UTF-8".into()))
         }
@@ -89,16 +83,17 @@ pub fn to_json(pool: &Pool, type_name: &str, bytes: &[u8], depth: u32) -> Result
     if depth > super::json::MAX_DEPTH {
         return err("messages nest too deep");
     }
-    let f = last_fields(bytes)?;
-    let wrapped = get(&f, 1);
+    let [first, second] = fields_1_2(bytes)?;
     Ok(Some(match short {
-        "Timestamp" => Value::String(timestamp(int(&f, 1) as i64, int(&f, 2) as i32)?),
-        "Duration" => Value::String(duration(int(&f, 1) as i64, int(&f, 2) as i32)?),
+        "Timestamp" => Value::String(timestamp(int(first) as i64, int(second) as i32)?),
+        "Duration" => Value::String(duration(int(first) as i64, int(second) as i32)?),
         "Empty" => Value::Object(Map::new()),
         "FieldMask" => {
             let mut paths = Vec::new();
             for item in iter_fields(bytes) {
-                if let Ok((1, WireValue::Len(b))) = item {
+                let item =
+                    item.map_err(|at| JsonError(format!("invalid FieldMask at byte {at}")))?;
+                if let (1, WireValue::Len(b)) = item {
                     let path = std::str::from_utf8(b)
                         .map_err(|_| JsonError("a FieldMask path is not UTF-8".into()))?;
                     paths.push(
@@ -114,27 +109,27 @@ pub fn to_json(pool: &Pool, type_name: &str, bytes: &[u8], depth: u32) -> Result
         "Struct" => struct_json(pool, bytes, depth)?,
         "Value" => value_json(pool, bytes, depth)?,
         "ListValue" => list_json(pool, bytes, depth)?,
-        "DoubleValue" => match wrapped {
+        "DoubleValue" => match first {
             Some(WireValue::Fixed64(v)) => double(f64::from_bits(v)),
             _ => double(0.0),
         },
-        "FloatValue" => match wrapped {
+        "FloatValue" => match first {
             Some(WireValue::Fixed32(v)) => float(f32::from_bits(v)),
             _ => double(0.0),
         },
-        "Int64Value" => Value::String((int(&f, 1) as i64).to_string()),
-        "UInt64Value" => Value::String(int(&f, 1).to_string()),
-        "Int32Value" => Value::from(int(&f, 1) as i32),
-        "UInt32Value" => Value::from(int(&f, 1) as u32),
-        "BoolValue" => Value::Bool(int(&f, 1) != 0),
-        "StringValue" => Value::String(text(&f, 1)?.to_string()),
-        "BytesValue" => match wrapped {
+        "Int64Value" => Value::String((int(first) as i64).to_string()),
+        "UInt64Value" => Value::String(int(first).to_string()),
+        "Int32Value" => Value::from(int(first) as i32),
+        "UInt32Value" => Value::from(int(first) as u32),
+        "BoolValue" => Value::Bool(int(first) != 0),
+        "StringValue" => Value::String(text(first)?.to_string()),
+        "BytesValue" => match first {
             Some(WireValue::Len(b)) => {
                 Value::String(base64::engine::general_purpose::STANDARD.encode(b))
             }
             _ => Value::String(String::new()),
         },
-        "Any" => any_json(pool, text(&f, 1)?, get(&f, 2), depth)?,
+        "Any" => any_json(pool, text(first)?, second, depth)?,
         _ => return Ok(None),
     }))
 }
@@ -149,7 +144,7 @@ fn timestamp(seconds: i64, nanos: i32) -> Result<String> {
     }
     let days = seconds.div_euclid(86_400);
     let secs = seconds.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
+    let (y, m, d) = crate::time::civil_from_days(days);
     Ok(format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{}Z",
         secs / 3600,
@@ -189,21 +184,6 @@ fn fraction(nanos: u32) -> String {
     }
 }
 
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
-/// `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 fn struct_json(pool: &Pool, bytes: &[u8], depth: u32) -> Result<Value> {
     let mut out = Map::new();
     for item in iter_fields(bytes) {
@@ -211,9 +191,9 @@ fn struct_json(pool: &Pool, bytes: &[u8], depth: u32) -> Result<Value> {
             item.map_err(|at| JsonError(format!("invalid Struct at byte {at}")))?;
         // Struct.fields = 1: map<string, Value> entries (key 1, value 2).
         if let (1, WireValue::Len(entry)) = (number, value) {
-            let e = last_fields(entry)?;
-            let key = text(&e, 1)?.to_string();
-            let value = match get(&e, 2) {
+            let [key, value] = fields_1_2(entry)?;
+            let key = text(key)?.to_string();
+            let value = match value {
                 Some(WireValue::Len(v)) => value_json(pool, v, depth + 1)?,
                 _ => value_json(pool, &[], depth + 1)?,
             };
