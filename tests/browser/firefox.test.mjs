@@ -23,7 +23,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openFirefoxPage } from './support/firefox.mjs';
-import { CALLS, clientLogStatuses } from './support/grpc-python.mjs';
+import { assertCallRows, CALLS, clientLogStatuses } from './support/grpc-python.mjs';
 import { dist, requestProblems, staticFiles } from './support/inspector.mjs';
 import { fixtures, repoRoot } from './support/paths.mjs';
 
@@ -123,14 +123,7 @@ describe('Firefox: the gRPC capture (grpc_python.pcap)', () => {
     );
     await openFile(page, join(corpus, 'grpc_python.pcap'));
     const list = await rows(page, EXCHANGES);
-    assert.equal(list.length, CALLS.length, JSON.stringify(list));
-    list.forEach((r, i) => {
-      const [stream, method, status] = CALLS[i];
-      assert.equal(r.where, `0/${stream}`);
-      assert.equal(r.path, `/payments.v1.Payments/${method}`);
-      assert.match(r.grpc, new RegExp(`^${status} \\(\\d+\\)$`), `stream ${stream}: ${r.grpc}`);
-      assert.equal(r.method, 'POST');
-    });
+    assertCallRows(list);
     assert.match(await page.$eval('button[data-tab="exchanges"]', (e) => e.textContent), /11/);
     const timings = await page.evaluate(() => globalThis.h2lensInspector.timings);
     t.diagnostic(`first rows ${timings.firstRowsMs?.toFixed(0)} ms, all decoded ${timings.doneMs?.toFixed(0)} ms`);

@@ -86,6 +86,41 @@ function exchangeFitsRow(x) {
   );
 }
 
+/**
+ * `bytes` through `Decoder.drainColumns` in `chunk`-byte pushes and the
+ * stores, as the inspector's worker does: every event back as JSON text, in
+ * order, and the rows each batch carried.
+ */
+function viaColumns(bytes, output, chunk) {
+  const strings = new Strings();
+  const bs = new BlockStore(strings);
+  const fs = new FrameStore();
+  const ingest = new ColumnIngest(strings, bs, fs);
+  const events = [];
+  const rows = { blocks: 0, frames: 0, exchanges: 0 };
+  const sink = {
+    event: (ev) => events.push(JSON.stringify(ev)),
+    block: (i) => events.push(JSON.stringify(bs.get(i))),
+    frame: (i) => events.push(JSON.stringify(fs.get(i))),
+  };
+  const feed = (batch) => {
+    const c = readColumns(batch);
+    rows.blocks += c.blocks.length / BLOCK_WIDTH;
+    rows.frames += c.frames.length / FRAME_WIDTH;
+    rows.exchanges += c.exchanges.length / EXCHANGE_WIDTH;
+    ingest.ingest(c, sink);
+  };
+  const d = new Decoder({ grpc: true, decodeRaw: true, config: { output } });
+  for (let at = 0; at < bytes.length; at += chunk) {
+    d.push(bytes.subarray(at, at + chunk));
+    feed(d.drainColumns());
+  }
+  d.finish();
+  feed(d.drainColumns());
+  d.free();
+  return { events, rows };
+}
+
 // The inspector takes events from the binding as column batches
 // (Decoder.drainColumns, www/src/worker/columns.ts): blocks and frames as
 // rows of numbers, everything else as JSON lines. Through the stores, that
@@ -95,33 +130,11 @@ for (const output of [{}, { frame_bytes: 4096, header_block_bytes: true }]) {
     const totals = { events: 0, blocks: 0, frames: 0, exchanges: 0, blockRows: 0, frameRows: 0, exchangeRows: 0, blockFits: 0, frameFits: 0, exchangeFits: 0 };
     for (const file of inputs) {
       const expected = decode(file, output).map((ev) => JSON.stringify(ev));
-      const strings = new Strings();
-      const bs = new BlockStore(strings);
-      const fs = new FrameStore();
-      const ingest = new ColumnIngest(strings, bs, fs);
-      const got = [];
-      const sink = {
-        event: (ev) => got.push(JSON.stringify(ev)),
-        block: (i) => got.push(JSON.stringify(bs.get(i))),
-        frame: (i) => got.push(JSON.stringify(fs.get(i))),
-      };
-      const d = new Decoder({ grpc: true, decodeRaw: true, config: { output } });
-      const bytes = new Uint8Array(readFileSync(file));
       // Several batches, so strings interned in one are used in the next.
-      const feed = (batch) => {
-        const c = readColumns(batch);
-        totals.blockRows += c.blocks.length / BLOCK_WIDTH;
-        totals.frameRows += c.frames.length / FRAME_WIDTH;
-        totals.exchangeRows += c.exchanges.length / EXCHANGE_WIDTH;
-        ingest.ingest(c, sink);
-      };
-      for (let at = 0; at < bytes.length; at += 1500) {
-        d.push(bytes.subarray(at, at + 1500));
-        feed(d.drainColumns());
-      }
-      d.finish();
-      feed(d.drainColumns());
-      d.free();
+      const { events: got, rows } = viaColumns(new Uint8Array(readFileSync(file)), output, 1500);
+      totals.blockRows += rows.blocks;
+      totals.frameRows += rows.frames;
+      totals.exchangeRows += rows.exchanges;
       assert.equal(got.length, expected.length, `${file}: event count`);
       got.forEach((g, k) => assert.equal(g, expected[k], `${file}: event ${k}`));
       totals.events += expected.length;
@@ -179,24 +192,7 @@ test('column batches of damaged input give back the same events as JSON', () => 
     json.finish();
     const expected = json.drain().map((ev) => JSON.stringify(ev));
     json.free();
-    const strings = new Strings();
-    const bs = new BlockStore(strings);
-    const fs = new FrameStore();
-    const ingest = new ColumnIngest(strings, bs, fs);
-    const got = [];
-    const sink = {
-      event: (ev) => got.push(JSON.stringify(ev)),
-      block: (i) => got.push(JSON.stringify(bs.get(i))),
-      frame: (i) => got.push(JSON.stringify(fs.get(i))),
-    };
-    const d = new Decoder({ grpc: true, decodeRaw: true });
-    for (let at = 0; at < bytes.length; at += 4096) {
-      d.push(bytes.subarray(at, at + 4096));
-      ingest.ingest(readColumns(d.drainColumns()), sink);
-    }
-    d.finish();
-    ingest.ingest(readColumns(d.drainColumns()), sink);
-    d.free();
+    const got = viaColumns(bytes, {}, 4096).events;
     assert.deepEqual(got, expected);
     events += got.length;
   }

@@ -1,6 +1,7 @@
 // What independent sources say is in tests/fixtures/corpus/grpc_python.pcap,
 // for the browser tests (Chromium and Firefox alike).
 
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixtures } from './paths.mjs';
@@ -35,4 +36,16 @@ export function clientLogStatuses() {
     else statuses.push(line.split(' ')[1] === 'OK' ? 'OK' : line.match(/StatusCode\.(\w+)/)[1]);
   }
   return statuses;
+}
+
+/** The call list's rows (support/inspector.mjs `rows`) are exactly CALLS. */
+export function assertCallRows(list) {
+  assert.equal(list.length, CALLS.length, JSON.stringify(list));
+  list.forEach((r, i) => {
+    const [stream, method, status] = CALLS[i];
+    assert.equal(r.where, `0/${stream}`);
+    assert.equal(r.path, `/payments.v1.Payments/${method}`);
+    assert.match(r.grpc, new RegExp(`^${status} \\(\\d+\\)$`), `stream ${stream}: ${r.grpc}`);
+    assert.equal(r.method, 'POST');
+  });
 }
