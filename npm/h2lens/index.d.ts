@@ -113,8 +113,8 @@ export class Decoder {
    */
   drainJsonBytes(max?: number): Uint8Array;
   /**
-   * The same events as a binary batch: header blocks and frames of the
-   * common shapes as rows of numbers (names and values interned), the rest
+   * The same events as a binary batch: header blocks, frames and exchanges
+   * of the common shapes as rows of numbers (strings interned), the rest
    * as JSON lines. Internal to h2lens (the inspector reads it); the format
    * may change with any version.
    */

@@ -1,14 +1,14 @@
 //! Events as columns of numbers, for a viewer that keeps millions of them.
 //!
-//! Header blocks and frames are nearly all of a capture's events, and as
-//! JSON each block is about a kilobyte: writing and parsing that JSON cost
-//! the inspector most of its time on a big capture (www/README.md). Here the
-//! common shapes of those two events become fixed-size rows of numbers, with
-//! header names and values interned (each distinct byte string crosses once,
-//! as JSON, then travels as a number). Every other event — and any block or
-//! frame with a rarer shape (a PUSH_PROMISE, a PRIORITY, a diagnostic, an
-//! unsynced table, kept bytes, a number past what the row can hold) — stays a
-//! JSON line, so nothing is lost and JSON remains the schema's definition.
+//! Header blocks, frames and exchanges are nearly all of a capture's
+//! events, and as JSON each block is about a kilobyte: writing and parsing
+//! that JSON cost the inspector most of its time on a big capture
+//! (www/README.md). Here the common shapes of those three events become
+//! fixed-size rows of numbers, with strings interned (each distinct byte
+//! string crosses once, as JSON, then travels as a number). Every other
+//! event — and any with a rarer shape (a PUSH_PROMISE, a PRIORITY, a
+//! diagnostic, an unsynced table, kept bytes, a reset, a number past what
+//! the row can hold) — stays a JSON line, so nothing is lost and JSON remains the schema's definition.
 //! `www/src/worker/columns.ts` reads this format and rebuilds exactly the JSON
 //! events (`tests/browser/store.test.mjs` checks that on every fixture).
 //!

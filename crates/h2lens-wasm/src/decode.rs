@@ -65,7 +65,7 @@ pub struct Decoder {
     finished: bool,
     /// Reused JSON buffer for `drain`.
     buf: Vec<u8>,
-    /// Strings already sent by `drainColumns`.
+    /// `drainColumns`' string table (strings cross once) and row buffers.
     columns: Columns,
 }
 
@@ -148,8 +148,8 @@ impl Decoder {
         Ok(out)
     }
 
-    /// Like `drainJsonBytes()`, but header blocks and frames of the common
-    /// shapes come as rows of numbers with their names and values interned,
+    /// Like `drainJsonBytes()`, but header blocks, frames and exchanges of
+    /// the common shapes come as rows of numbers with strings interned,
     /// the rest as JSON lines: a binary batch for a viewer that keeps
     /// millions of events (the inspector reads it with its `columns.ts`).
     /// The format is internal to h2lens and may change with any version.

@@ -50,10 +50,8 @@ export interface StreamDecoder {
    * when the events are handed to another worker before being read.
    */
   drainText(): string;
-  /** The same as UTF-8 bytes, to transfer to another worker without a copy. */
-  drainBytes(): Uint8Array;
   /**
-   * The same as a column batch (blocks and frames as numbers, the rest as
+   * The same as a column batch (blocks, frames and exchanges as numbers, the rest as
    * JSON lines; read by worker/columns.ts): far less to write and parse.
    */
   drainColumns(): Uint8Array;
@@ -83,7 +81,6 @@ export function newDecoder(options: DecodeOptions): StreamDecoder {
     push: (bytes) => inner.push(bytes),
     drain: () => inner.drain() as unknown as AnyEvent[],
     drainText: () => inner.drainJson(),
-    drainBytes: () => inner.drainJsonBytes(),
     drainColumns: () => inner.drainColumns(),
     finish: () => inner.finish(),
     har: () => inner.har(),
@@ -107,22 +104,6 @@ export function diffHeaders(left: Header[], right: Header[]): HeaderDiff {
 
 export function pairExchanges(left: PairKey[], right: PairKey[]): ExchangePair[] {
   return corePairExchanges(left, right) as unknown as ExchangePair[];
-}
-
-/** Events from JSON Lines text (`drainText()`). */
-export function parseEventLines(text: string): AnyEvent[] {
-  const out: AnyEvent[] = [];
-  let start = 0;
-  for (;;) {
-    const nl = text.indexOf('\n', start);
-    if (nl < 0) break;
-    if (nl > start) out.push(JSON.parse(text.slice(start, nl)) as AnyEvent);
-    start = nl + 1;
-  }
-  if (start < text.length && text.slice(start).trim() !== '') {
-    out.push(JSON.parse(text.slice(start)) as AnyEvent);
-  }
-  return out;
 }
 
 /**

@@ -1,6 +1,6 @@
 // The binding's column batches (`Decoder.drainColumns()`, format in
-// crates/h2lens-wasm/src/columns.rs): header blocks and frames of the
-// common shapes as rows of numbers, strings interned, every other event a
+// crates/h2lens-wasm/src/columns.rs): header blocks, frames and exchanges
+// of the common shapes as rows of numbers, strings interned, every other event a
 // JSON line. They go straight into the stores' columns, with no JSON for
 // the bulk of a capture; `tests/browser/store.test.mjs` checks that the
 // events rebuilt from them equal the JSON ones on every fixture.

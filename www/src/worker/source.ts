@@ -46,7 +46,6 @@ export async function* decodeToColumns(
   onDecoder: (d: StreamDecoder) => void,
 ): AsyncGenerator<EventBatch> {
   const decoder = newDecoder(options);
-  const drain = () => decoder.drainColumns();
   onDecoder(decoder);
   let bytes = 0;
   for await (const chunk of readChunks(source)) {
@@ -55,7 +54,7 @@ export async function* decodeToColumns(
       const t0 = performance.now();
       decoder.push(slice);
       const t1 = performance.now();
-      const columns = drain();
+      const columns = decoder.drainColumns();
       bytes += slice.length;
       yield { columns, bytes, pushMs: t1 - t0, serializeMs: performance.now() - t1 };
     }
@@ -64,7 +63,7 @@ export async function* decodeToColumns(
   const t0 = performance.now();
   decoder.finish();
   const t1 = performance.now();
-  const columns = drain();
+  const columns = decoder.drainColumns();
   yield { columns, bytes, pushMs: t1 - t0, serializeMs: performance.now() - t1 };
 }
 

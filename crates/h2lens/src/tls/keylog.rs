@@ -236,7 +236,7 @@ mod tests {
         let text = format!(
             "# comment\r\n\nCLIENT_RANDOM {random} {}\r\nCLIENT_TRAFFIC_SECRET_0 {} {}\nRSA 0011223344556677 {}\nSERVER_TRAFFIC_SECRET_N {random} 00\nBOGUS {random} 00\nCLIENT_RANDOM zz 00\n",
             "01".repeat(48),
-            random.to_ascii_uppercase(),
+            random.to_uppercase(),
             "02".repeat(32),
             "03".repeat(48),
         );
