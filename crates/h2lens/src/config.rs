@@ -6,6 +6,13 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The words a diagnostic about a limit ends with: which limit it is (its
+/// path in [`Config`]) and how to raise it, from the CLI and from
+/// JavaScript.
+pub fn limit_hint(path: &str) -> String {
+    format!(" (limit {path}: raise it with `--limit {path}=N`, or `config.{path}` in JavaScript)")
+}
+
 /// All limits of all layers.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -28,6 +35,11 @@ pub struct HpackLimits {
     /// Largest decoded header list (RFC 9113 §6.5.2 accounting: name +
     /// value + 32 per field) before the block is cut and reported.
     pub max_header_list_size: u32,
+    /// Most fields decoded in one header block before it is cut and
+    /// reported. With the 32-octet overhead per field above, this bounds
+    /// "tiny entry amplification": thousands of 1-byte indexed references
+    /// each producing a field.
+    pub max_fields_per_block: u32,
     /// Largest single string literal (after Huffman decoding).
     pub max_string_len: u32,
     /// How many evicted entries to remember, to explain an index that
@@ -40,6 +52,7 @@ impl Default for HpackLimits {
         HpackLimits {
             max_table_size: 1 << 20,
             max_header_list_size: 16 << 20,
+            max_fields_per_block: 10_000,
             max_string_len: 16 << 20,
             eviction_history: 256,
         }

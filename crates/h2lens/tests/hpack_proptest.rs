@@ -179,6 +179,7 @@ fn small_limits() -> HpackLimits {
     HpackLimits {
         max_table_size: 8192,
         max_header_list_size: 2048,
+        max_fields_per_block: 20,
         max_string_len: 300,
         eviction_history: 4,
     }

@@ -11,7 +11,14 @@ impl Core {
         let index = input.frame_index;
         input.frame_index += 1;
         input.stats.frames += 1;
-        input.stats.frame_bytes = input.stats.frame_bytes.saturating_add(span.len());
+        // A frame skipped for its size: its header is decoded, its payload
+        // is counted as skipped (below).
+        let decoded = if raw.skipped {
+            FRAME_HEADER_LEN as u64
+        } else {
+            span.len()
+        };
+        input.stats.frame_bytes = input.stats.frame_bytes.saturating_add(decoded);
         let first = input.marks.at(span.start);
         let origin = input.marks.at(span.end.saturating_sub(1));
 

@@ -211,6 +211,26 @@ struct TlsDir {
     offset: u64,
     /// Which packet each TCP byte came in.
     marks: Marks,
+    /// Bytes read before the hellos were (skipped once they are, so that
+    /// the protocol event comes first however the bytes arrived).
+    held: Option<(Span, Origin)>,
+}
+
+impl TlsDir {
+    /// Adds `span` to the bytes held back, returns all of them once the
+    /// hello inspection is over.
+    fn hold(&mut self, span: Span, origin: Origin) -> Option<(Span, Origin)> {
+        let held = match self.held.take() {
+            Some((run, first)) => (Span::new(run.start, span.end), first),
+            None => (span, origin),
+        };
+        if self.hello.is_done() {
+            Some(held)
+        } else {
+            self.held = Some(held);
+            None
+        }
+    }
 }
 
 impl DirInput {
@@ -407,6 +427,10 @@ impl Connection {
             return self.gap_tls(dir, len, origin);
         }
         self.flush_partial(dir, SkipReason::TruncatedFrame, "a TCP gap");
+        // Bytes still waiting to be classified (a protocol not yet
+        // recognised, an HTTP/1 head, a frame boundary being sought) can no
+        // longer be: the bytes that would complete them are lost.
+        self.core.skip_queued(dir);
         let core = &mut self.core;
         let input = &mut core.inputs[dir];
         let at = input.offset;
@@ -446,23 +470,7 @@ impl Connection {
             }
             self.finish_tls(dir);
             self.flush_partial(dir, SkipReason::TruncatedFrame, "the end of the capture");
-            let core = &mut self.core;
-            let input = &mut core.inputs[dir];
-            let rest = input.queue.len();
-            if rest > 0 {
-                let start = input.queue.offset();
-                let span = Span::new(start, start + rest as u64);
-                input.queue.consume(rest);
-                let reason = match input.mode {
-                    Mode::Http1Head | Mode::SeekPreface => SkipReason::Http1,
-                    Mode::Resync(_) => SkipReason::BeforeFrameBoundary,
-                    Mode::Tls => SkipReason::Tls,
-                    Mode::Skip(reason) => reason,
-                    Mode::Start | Mode::Frames => SkipReason::UnknownProtocol,
-                };
-                let origin = input.marks.last();
-                core.skip(dir, span, reason, origin);
-            }
+            self.core.skip_queued(dir);
         }
         self.core.close_all_streams();
         self.core.flush_skip();
@@ -548,8 +556,8 @@ impl Connection {
         let reader = &mut self.readers[dir];
         let input = &self.core.inputs[dir];
         if input.mode == Mode::Frames && reader.in_frame() {
-            let start = reader.offset();
-            let buffered = reader.buffered().len() as u64;
+            let span = reader.partial_span();
+            let start = span.start;
             let header = reader.partial_header();
             let origin = input.marks.at(start);
             reader.reset_to(input.offset);
@@ -571,8 +579,7 @@ impl Connection {
                 )
                 .at(start),
             );
-            self.core
-                .skip(dir, Span::new(start, start + buffered), reason, origin);
+            self.core.skip(dir, span, reason, origin);
         }
         let input = &self.core.inputs[dir];
         if let Some(block) = &input.block {
@@ -595,6 +602,29 @@ impl Connection {
 }
 
 impl Core {
+    /// Skips the bytes of `dir` still queued before the frame layer (see
+    /// [`Connection::finish`] and [`Connection::gap`]), with the reason the
+    /// current mode gives them.
+    fn skip_queued(&mut self, dir: Direction) {
+        let input = &mut self.inputs[dir];
+        let rest = input.queue.len();
+        if rest == 0 {
+            return;
+        }
+        let start = input.queue.offset();
+        let span = Span::new(start, start + rest as u64);
+        input.queue.consume(rest);
+        let reason = match input.mode {
+            Mode::Http1Head | Mode::SeekPreface => SkipReason::Http1,
+            Mode::Resync(_) => SkipReason::BeforeFrameBoundary,
+            Mode::Tls => SkipReason::Tls,
+            Mode::Skip(reason) => reason,
+            Mode::Start | Mode::Frames => SkipReason::UnknownProtocol,
+        };
+        let origin = input.marks.last();
+        self.skip(dir, span, reason, origin);
+    }
+
     fn emit(&mut self, event: ConnEvent) {
         self.flush_skip();
         self.events.push_back(event);

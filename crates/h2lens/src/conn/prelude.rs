@@ -56,6 +56,21 @@ impl Connection {
 impl Core {
     // Each pre-frame mode returns whether it made progress.
 
+    /// Skips TLS bytes that cannot be decrypted (no key log): `span`, and
+    /// what was held back while the hellos were read, once they are.
+    fn skip_tls(&mut self, dir: Direction, span: Option<(Span, Origin)>) {
+        let Some(tls) = self.inputs[dir].tls.as_mut() else {
+            return;
+        };
+        let run = match span {
+            Some((span, origin)) => tls.hold(span, origin),
+            None => tls.held.take(),
+        };
+        if let Some((span, origin)) = run {
+            self.skip(dir, span, SkipReason::Tls, origin);
+        }
+    }
+
     pub(super) fn decide_start(&mut self, dir: Direction) -> bool {
         let input = &mut self.inputs[dir];
         let bytes = input.queue.available();
@@ -390,6 +405,7 @@ impl Connection {
             hello: HelloInspector::new(core.cfg.tcp.max_tls_hello_bytes),
             offset: input.queue.offset(),
             marks: std::mem::take(&mut input.marks),
+            held: None,
         });
         input.queue.reset_to(0);
         input.offset = 0;
@@ -426,7 +442,7 @@ impl Connection {
             None => {
                 let origin = core.tcp_origin(dir, start);
                 let span = Span::new(start, start + bytes.len() as u64);
-                core.skip(dir, span, SkipReason::Tls, origin);
+                core.skip_tls(dir, Some((span, origin)));
             }
         }
     }
@@ -442,6 +458,7 @@ impl Connection {
         tls.offset = tls.offset.saturating_add(len);
         tls.hello.finish();
         self.core.poll_tls(dir);
+        self.core.skip_tls(dir, None);
         let input = &mut self.core.inputs[dir];
         input.stats.lost = input.stats.lost.saturating_add(len);
         self.core.flow_known = false;
@@ -469,6 +486,7 @@ impl Connection {
         };
         tls.hello.finish();
         self.core.poll_tls(dir);
+        self.core.skip_tls(dir, None);
         if let Some(session) = self.core.tls.as_mut() {
             session.finish(dir);
             self.drain_tls();

@@ -1,6 +1,7 @@
 //! Splitting a direction's byte stream into frames, whatever the chunking.
 
 use super::head::{FrameHeader, FRAME_HEADER_LEN};
+use crate::Span;
 
 /// Bytes received but not yet consumed, addressed by stream offset.
 ///
@@ -267,6 +268,17 @@ impl FrameReader {
     /// Whether a partial frame (buffered or being skipped) is pending.
     pub fn in_frame(&self) -> bool {
         !self.queue.is_empty() || self.skipping.is_some()
+    }
+
+    /// The stream bytes of the partial frame that arrived: from its first
+    /// header byte to the last byte pushed (for a frame being skipped, the
+    /// header and payload bytes already skipped, which are not buffered).
+    pub fn partial_span(&self) -> Span {
+        let start = match self.skipping {
+            Some((_, offset, _)) => offset,
+            None => self.queue.offset(),
+        };
+        Span::new(start, self.queue.end_offset())
     }
 
     /// The header of the partial frame, if at least 9 bytes of it arrived.

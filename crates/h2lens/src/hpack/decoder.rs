@@ -297,6 +297,7 @@ impl Decoder {
         let mut list_size = 0u64;
         let mut field_no = 0u32;
         let max_list = u64::from(self.limits.max_header_list_size);
+        let max_fields = self.limits.max_fields_per_block;
         let max_string = self.limits.max_string_len;
 
         while let Some(&first) = block.get(pos) {
@@ -341,6 +342,10 @@ impl Decoder {
                 if let Some(min) = owed.take() {
                     self.missing_size_update(min, start, number, sink);
                 }
+            }
+
+            if field_no >= max_fields {
+                return Err(err(DecodeErrorKind::TooManyFields { limit: max_fields }));
             }
 
             if first & 0x80 != 0 {

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::config::limit_hint;
+
 use serde::Serialize;
 
 use crate::diag::{Diagnostic, Layer};
@@ -63,6 +65,8 @@ pub enum DecodeErrorKind {
     StringTooLong { len: u32, limit: u32 },
     /// The decoded header list exceeds the configured limit.
     HeaderListTooLarge { limit: u32 },
+    /// The block holds more fields than the configured limit.
+    TooManyFields { limit: u32 },
 }
 
 impl DecodeErrorKind {
@@ -81,6 +85,7 @@ impl DecodeErrorKind {
             DecodeErrorKind::MissingSizeUpdate { .. } => "hpack.missing_size_update",
             DecodeErrorKind::StringTooLong { .. } => "hpack.string_too_long",
             DecodeErrorKind::HeaderListTooLarge { .. } => "hpack.header_list_too_large",
+            DecodeErrorKind::TooManyFields { .. } => "hpack.too_many_fields",
         }
     }
 
@@ -97,7 +102,9 @@ impl DecodeErrorKind {
             | DecodeErrorKind::SizeUpdateAboveLimit { .. }
             | DecodeErrorKind::MissingSizeUpdate { .. } => "RFC 7541 §4.2",
             DecodeErrorKind::StringTooLong { .. } => "RFC 7541 §5.2",
-            DecodeErrorKind::HeaderListTooLarge { .. } => "RFC 9113 §6.5.2",
+            DecodeErrorKind::HeaderListTooLarge { .. } | DecodeErrorKind::TooManyFields { .. } => {
+                "RFC 9113 §6.5.2"
+            }
         }
     }
 }
@@ -154,12 +161,21 @@ impl fmt::Display for DecodeErrorKind {
                 f,
                 "SETTINGS_HEADER_TABLE_SIZE was lowered to {limit} but the block does not start with a dynamic table size update"
             ),
-            DecodeErrorKind::StringTooLong { len, limit } => {
-                write!(f, "string literal of {len} bytes exceeds the limit of {limit}")
-            }
-            DecodeErrorKind::HeaderListTooLarge { limit } => {
-                write!(f, "decoded header list exceeds the limit of {limit} bytes")
-            }
+            DecodeErrorKind::StringTooLong { len, limit } => write!(
+                f,
+                "string literal of {len} bytes exceeds the limit of {limit}{}",
+                limit_hint("hpack.max_string_len")
+            ),
+            DecodeErrorKind::HeaderListTooLarge { limit } => write!(
+                f,
+                "decoded header list exceeds the limit of {limit} bytes, counting 32 bytes per field besides name and value; the rest of the block is not decoded{}",
+                limit_hint("hpack.max_header_list_size")
+            ),
+            DecodeErrorKind::TooManyFields { limit } => write!(
+                f,
+                "the block holds more than {limit} fields; the rest is not decoded{}",
+                limit_hint("hpack.max_fields_per_block")
+            ),
         }
     }
 }

@@ -98,13 +98,19 @@ pub fn detect(prefix: &[u8], at_end: bool) -> Detection {
         Some([0x0a, 0x0d, 0x0d, 0x0a]) => return Detection::Format(InputFormat::Pcapng),
         _ => {}
     }
-    // Tap streams are JSON objects (or length-delimited protobuf); decide
-    // once the first object's keys are visible.
+    // Tap streams are JSON objects (or length-delimited protobuf), told
+    // apart by the keys of their first objects. The keys are looked for in
+    // exactly the first TAP_DETECT_WINDOW bytes (or the whole input, if
+    // shorter), never in however much happened to arrive, so that the
+    // format does not depend on how the input was chunked.
     let text_start = prefix.iter().position(|b| !b.is_ascii_whitespace());
     if let Some(b'{' | b'[') = text_start.and_then(|i| prefix.get(i)) {
-        return match crate::tap::detect(prefix) {
+        if !at_end && prefix.len() < TAP_DETECT_WINDOW {
+            return Detection::NeedMore;
+        }
+        let window = prefix.get(..TAP_DETECT_WINDOW).unwrap_or(prefix);
+        return match crate::tap::detect(window) {
             Some(f) => Detection::Format(f.into()),
-            None if !at_end && prefix.len() < 64 * 1024 => Detection::NeedMore,
             None => Detection::Unknown,
         };
     }
@@ -124,11 +130,19 @@ pub fn detect(prefix: &[u8], at_end: bool) -> Detection {
     } else if !at_end {
         return Detection::NeedMore;
     }
+    // A length-delimited Envoy trace: a varint (up to 10 bytes), then a tag.
+    if !at_end && prefix.len() < 11 {
+        return Detection::NeedMore;
+    }
     match crate::tap::detect(prefix) {
         Some(f) => Detection::Format(f.into()),
         None => Detection::Unknown,
     }
 }
+
+/// How many bytes of a JSON input [`detect`] reads to tell the tap formats
+/// apart: enough for the first objects of every format.
+pub const TAP_DETECT_WINDOW: usize = 16 * 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Detection {
