@@ -44,6 +44,8 @@ enum Command {
     /// HPACK tools: inflate stories, encode, explain one block.
     #[command(subcommand)]
     Hpack(cmd::hpack::HpackCommand),
+    /// Every limit (table sizes, buffers, flood thresholds) and its default.
+    Limits(cmd::limits::LimitsArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +60,7 @@ fn main() -> ExitCode {
         Command::Diff(a) => cmd::diff::run(a),
         Command::Har(a) => cmd::har::run(a),
         Command::Hpack(c) => cmd::hpack::run(c),
+        Command::Limits(a) => cmd::limits::run(a),
     };
     match result {
         Ok(code) if code == ExitCode::SUCCESS => {

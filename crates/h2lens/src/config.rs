@@ -19,6 +19,7 @@ pub fn limit_hint(path: &str) -> String {
 pub struct Config {
     pub hpack: HpackLimits,
     pub frame: FrameLimits,
+    pub flood: FloodLimits,
     pub tcp: TcpLimits,
     pub capture: CaptureLimits,
     pub grpc: GrpcLimits,
@@ -82,6 +83,50 @@ impl Default for FrameLimits {
             max_continuation_frames: 1024,
             max_header_block_size: 16 << 20,
             max_streams_per_connection: 100_000,
+        }
+    }
+}
+
+/// When a run of frames that carry no request or response is reported as
+/// one of the HTTP/2 flood attacks (the 2019 family, CVE-2019-9512 to
+/// -9518, and rapid reset, CVE-2023-44487). A passive decoder cannot see
+/// the receiver's queues; it counts, per direction, frames of one kind sent
+/// since that direction last sent a header block or DATA with a payload,
+/// and reports when a count reaches its threshold within `window_seconds`
+/// of capture time (inputs without timestamps: whatever the time).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FloodLimits {
+    /// PING frames (ping flood, CVE-2019-9512).
+    pub pings: u32,
+    /// SETTINGS frames (settings flood, CVE-2019-9515).
+    pub settings: u32,
+    /// RST_STREAM frames (reset flood, CVE-2019-9514: the peer is made to
+    /// reset stream after stream).
+    pub resets: u32,
+    /// PRIORITY frames (resource loop, CVE-2019-9513).
+    pub priorities: u32,
+    /// DATA, HEADERS and CONTINUATION frames with nothing in them and no
+    /// END_STREAM (empty frames flood, CVE-2019-9518).
+    pub empty_frames: u32,
+    /// Streams the client opened and reset before any response came
+    /// (rapid reset, CVE-2023-44487); the run is not interrupted by other
+    /// frames.
+    pub rapid_resets: u32,
+    /// The time a run must fit in to count as a flood.
+    pub window_seconds: u32,
+}
+
+impl Default for FloodLimits {
+    fn default() -> Self {
+        FloodLimits {
+            pings: 1000,
+            settings: 1000,
+            resets: 1000,
+            priorities: 1000,
+            empty_frames: 100,
+            rapid_resets: 1000,
+            window_seconds: 10,
         }
     }
 }

@@ -70,6 +70,7 @@ fn collect(
         no_progress: true,
         keylog: keylog.cloned(),
         threads: None,
+        limits: Vec::new(),
     };
     let mut options = input.options();
     options.collect = true;

@@ -70,6 +70,11 @@ pub struct InputArgs {
     /// core, at most 4.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
     pub threads: Option<u32>,
+    /// Changes a limit, e.g. `--limit hpack.max_fields_per_block=50000`
+    /// (repeatable; `h2lens limits` lists them). A diagnostic about a limit
+    /// names it.
+    #[arg(long = "limit", value_name = "NAME=N", value_parser = super::limits::parse_limit)]
+    pub limits: Vec<super::limits::LimitArg>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy)]
@@ -103,6 +108,7 @@ impl InputArgs {
     pub fn options(&self) -> Options {
         Options {
             format: self.format.map(FormatArg::format),
+            config: super::limits::apply(h2lens::Config::default(), &self.limits),
             ..Options::default()
         }
     }

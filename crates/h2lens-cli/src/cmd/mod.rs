@@ -7,4 +7,5 @@ pub mod har;
 pub mod hpack;
 pub mod input;
 pub mod jsonl;
+pub mod limits;
 pub mod listing;

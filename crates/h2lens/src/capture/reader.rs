@@ -8,7 +8,7 @@ use super::{
     pcap, ByteOrder, CaptureEvent, CaptureFormat, CaptureStats, DecryptionSecrets, FileInfo,
     InterfaceInfo, LinkType, Packet, SecretsType, SectionInfo, SkippedBlock, TsResolution,
 };
-use crate::config::CaptureLimits;
+use crate::config::{limit_hint, CaptureLimits};
 use crate::{Diagnostic, Layer, Octets, Span, Timestamp};
 
 /// Reads a pcap or pcapng file pushed in chunks of any size.
@@ -549,11 +549,12 @@ impl Reader {
                     Layer::Capture,
                     "capture.record_too_long",
                     format!(
-                        "packet record {} claims {} captured bytes, more than the limit of {} \
-                         (capture.max_record_size); the file is most likely corrupt here, so reading stops",
+                        "packet record {} claims {} captured bytes, more than the limit of {}; \
+                         the file is most likely corrupt here, so reading stops{}",
                         self.packets + 1,
                         rh.captured_len,
-                        self.max_record
+                        self.max_record,
+                        limit_hint("capture.max_record_size")
                     ),
                 )
                 .at(at + 8),
@@ -689,9 +690,10 @@ impl Reader {
         );
         if len > self.max_record {
             let msg = format!(
-                "{} block of {len} bytes is larger than the limit of {} (capture.max_record_size)",
+                "{} block of {len} bytes is larger than the limit of {}{}",
                 pcapng::block_name(block_type),
-                self.max_record
+                self.max_record,
+                limit_hint("capture.max_record_size")
             );
             if is_shb {
                 self.stop(Diagnostic::error(Layer::Capture, "capture.block_too_long", msg).at(at));
@@ -920,7 +922,10 @@ impl Reader {
                 Diagnostic::error(
                     Layer::Capture,
                     "capture.too_many_interfaces",
-                    format!("more than {max} interfaces in one section (capture.max_interfaces)"),
+                    format!(
+                        "more than {max} interfaces in one section{}",
+                        limit_hint("capture.max_interfaces")
+                    ),
                 )
                 .at(span.start),
             );

@@ -86,13 +86,15 @@ impl Core {
         }
         let reason = if block.continuation_frames > max_cont {
             format!(
-                "header block on stream {} has more than {max_cont} CONTINUATION frames (a CONTINUATION flood); the rest is not decoded",
-                block.stream_id
+                "header block on stream {} has more than {max_cont} CONTINUATION frames (a CONTINUATION flood, CVE-2024-27316 / CVE-2023-45288); the rest is not decoded{}",
+                block.stream_id,
+                crate::config::limit_hint("frame.max_continuation_frames")
             )
         } else if block.bytes.len() > max_size {
             format!(
-                "header block on stream {} exceeds {max_size} bytes; the rest is not decoded",
-                block.stream_id
+                "header block on stream {} exceeds {max_size} bytes; the rest is not decoded{}",
+                block.stream_id,
+                crate::config::limit_hint("frame.max_header_block_size")
             )
         } else {
             return;

@@ -135,6 +135,21 @@ impl Core {
             );
         }
         if raw.skipped {
+            let message = format!(
+                "{} frame of {} bytes is larger than h2lens buffers; its payload is skipped{}",
+                header.kind,
+                header.length,
+                crate::config::limit_hint("frame.max_frame_size")
+            );
+            self.diag_full(
+                Some(dir),
+                (header.stream_id != 0).then_some(header.stream_id),
+                Some(index),
+                None,
+                origin,
+                Diagnostic::warning(Layer::Frame, "frame.over_buffer_limit", message)
+                    .at(span.start),
+            );
             self.skip(
                 dir,
                 Span::new(span.start + FRAME_HEADER_LEN as u64, span.end),
@@ -152,6 +167,29 @@ impl Core {
         let Some(frame) = parsed else {
             return;
         };
+        let unanswered_reset = dir == Direction::ClientToServer
+            && matches!(frame, Frame::RstStream(_))
+            && self
+                .streams
+                .get(&header.stream_id)
+                .is_some_and(|s| s.exchange.status.is_none());
+        if let Some(flood) = self.floods[dir].frame(
+            &header,
+            &frame,
+            unanswered_reset,
+            origin.ts,
+            &self.cfg.flood,
+        ) {
+            let stream = (header.stream_id != 0).then_some(header.stream_id);
+            self.diag_full(
+                Some(dir),
+                stream,
+                Some(index),
+                None,
+                origin,
+                flood.at(span.start),
+            );
+        }
         match frame {
             Frame::Data(data) => self.on_data(dir, index, &header, data.data.len(), origin),
             Frame::Headers(h) => {
@@ -531,7 +569,8 @@ impl Core {
                         Layer::Hpack,
                         "hpack.table_size_capped",
                         format!(
-                            "SETTINGS_HEADER_TABLE_SIZE {table} is above h2lens's limit of {limit}; decoding with the limit"
+                            "SETTINGS_HEADER_TABLE_SIZE {table} is above h2lens's limit of {limit}; decoding with the limit{}",
+                            crate::config::limit_hint("hpack.max_table_size")
                         ),
                     ),
                 );

@@ -14,6 +14,7 @@
 mod blocks;
 mod event;
 mod fields;
+mod flood;
 mod frames;
 mod http1;
 mod marks;
@@ -271,6 +272,8 @@ struct Core {
     hpack: PerDir<hpack::Decoder>,
     /// Connection flow-control window of each sender.
     conn_window: PerDir<i64>,
+    /// Runs of frames that may be a flood attack, by sender.
+    floods: PerDir<flood::FloodWatch>,
     conn_stalled: PerDir<bool>,
     /// Flow-control accounting is exact only from the connection start
     /// and without gaps.
@@ -342,6 +345,7 @@ impl Connection {
                 pending_settings: PerDir::default(),
                 hpack: PerDir::new(hpack_decoder(), hpack_decoder()),
                 conn_window: PerDir::both(65_535),
+                floods: PerDir::default(),
                 conn_stalled: PerDir::default(),
                 flow_known: start == ConnStart::Beginning,
                 streams: IdMap::default(),

@@ -294,6 +294,23 @@ impl Core {
                     }
                 }
                 TlsEvent::Diagnostic(d) => self.diag(Some(dir), None, origin, d),
+                TlsEvent::Done {
+                    reason: crate::net::tls::HelloEnd::Limit,
+                    offset,
+                } => {
+                    let message = format!(
+                        "the TLS handshake of {} is still unread after {} bytes; hellos are not looked for further{}",
+                        dir.arrow(),
+                        self.cfg.tcp.max_tls_hello_bytes,
+                        crate::config::limit_hint("tcp.max_tls_hello_bytes")
+                    );
+                    self.diag(
+                        Some(dir),
+                        None,
+                        origin,
+                        Diagnostic::warning(Layer::Tls, "tls.hello_limit", message).at(offset),
+                    );
+                }
                 TlsEvent::Alert { .. } | TlsEvent::Done { .. } => {}
             }
         }

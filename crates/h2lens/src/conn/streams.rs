@@ -214,8 +214,9 @@ impl Core {
                         Layer::Stream,
                         "stream.limit",
                         format!(
-                            "more than {} open streams; stream {oldest} is no longer followed",
-                            self.cfg.frame.max_streams_per_connection
+                            "more than {} open streams; stream {oldest} is no longer followed{}",
+                            self.cfg.frame.max_streams_per_connection,
+                            crate::config::limit_hint("frame.max_streams_per_connection")
                         ),
                     ),
                 );

@@ -109,8 +109,9 @@ impl DecompressError {
                 Layer::Grpc,
                 "grpc.decompressed_too_large",
                 format!(
-                    "message {index} decompresses to more than {limit} bytes \
-                     (GrpcLimits::max_decompressed_size); the decompressed form is not kept"
+                    "message {index} decompresses to more than {limit} bytes; \
+                     the decompressed form is not kept{}",
+                    crate::config::limit_hint("grpc.max_decompressed_size")
                 ),
             ),
         }

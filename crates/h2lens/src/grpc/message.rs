@@ -463,8 +463,9 @@ fn too_large(start: u64, declared: u32, limit: u32, what: &str) -> Diagnostic {
         Layer::Grpc,
         "grpc.message_too_large",
         format!(
-            "a {what} of {declared} bytes exceeds GrpcLimits::max_message_size ({limit}); \
-             only its first {limit} bytes are kept"
+            "a {what} of {declared} bytes exceeds the limit of {limit}; \
+             only its first {limit} bytes are kept{}",
+            crate::config::limit_hint("grpc.max_message_size")
         ),
     )
     .at(start)

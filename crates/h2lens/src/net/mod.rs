@@ -476,7 +476,7 @@ impl Dissector {
             for d in outcome.dropped {
                 self.stats.pending_bytes = self.stats.pending_bytes.saturating_sub(d.bytes as u64);
                 self.skip(pkt, Layer::Ip, SkipReason::FragmentIncomplete,
-                    format!("{} fragments of datagram id {} from {} (first in packet {}) dropped: fragment buffer limit (tcp.max_fragment_bytes)", d.fragments, d.key.id, d.key.src, d.first_packet),
+                    format!("{} fragments of datagram id {} from {} (first in packet {}) dropped: fragment buffer full{}", d.fragments, d.key.id, d.key.src, d.first_packet, crate::config::limit_hint("tcp.max_fragment_bytes")),
                     d.bytes as u64, None);
             }
             match outcome.added {

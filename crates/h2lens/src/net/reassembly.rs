@@ -329,7 +329,21 @@ impl Half {
                 Piece::Data(_, p) | Piece::NotCaptured(_, p) => *p,
             };
             if start > self.cursor {
-                self.gap(start - self.cursor, GapReason::BufferLimit, pkt, sink);
+                let (at, len) = (self.cursor, start - self.cursor);
+                let message = format!(
+                    "{len} missing bytes at stream offset {at} ({}) given up as lost: {} out-of-order bytes in {} segments were waiting for them{}{}",
+                    sink.dir.arrow(),
+                    self.buffered_bytes,
+                    self.buffer.len(),
+                    crate::config::limit_hint("tcp.max_out_of_order_bytes"),
+                    crate::config::limit_hint("tcp.max_out_of_order_segments"),
+                );
+                sink.diag(
+                    pkt,
+                    crate::Diagnostic::warning(crate::Layer::Tcp, "tcp.buffer_limit", message)
+                        .at(at),
+                );
+                self.gap(len, GapReason::BufferLimit, pkt, sink);
             }
             self.drain(sink);
         }

@@ -419,9 +419,10 @@ impl Connections {
                         Layer::Tcp,
                         "tcp.connection_limit",
                         format!(
-                            "more than {} TCP connections open at once (tcp.max_connections); \
-                             segments of further connections are skipped until some close",
-                            self.max_connections
+                            "more than {} TCP connections open at once; \
+                             segments of further connections are skipped until some close{}",
+                            self.max_connections,
+                            crate::config::limit_hint("tcp.max_connections")
                         ),
                     ),
                 }));

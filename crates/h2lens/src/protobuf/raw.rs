@@ -264,8 +264,9 @@ impl Parser<'_> {
                     msg,
                     field_start,
                     format!(
-                        "more than {} fields (GrpcLimits::max_protobuf_fields)",
-                        self.limits.max_fields
+                        "more than {} fields{}",
+                        self.limits.max_fields,
+                        crate::config::limit_hint("grpc.max_protobuf_fields")
                     ),
                 );
             }
@@ -347,7 +348,11 @@ impl Parser<'_> {
                         return fail(
                             msg,
                             field_start,
-                            format!("groups nest deeper than {}", self.limits.max_depth),
+                            format!(
+                                "groups nest deeper than {}{}",
+                                self.limits.max_depth,
+                                crate::config::limit_hint("grpc.max_protobuf_depth")
+                            ),
                         );
                     }
                     match self.message(pos, end, depth + 1, Some(number)) {

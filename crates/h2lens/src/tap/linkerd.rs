@@ -207,9 +207,12 @@ fn finish_exchange(p: Pending, evicted: bool) -> TapEvent {
                 x.id,
                 x.missing.join(", "),
                 if evicted {
-                    " (dropped from the join table: too many open exchanges)"
+                    format!(
+                        " (dropped from the join table: too many open exchanges){}",
+                        crate::config::limit_hint("grpc.max_tap_open_exchanges")
+                    )
                 } else {
-                    " (the tap started or stopped while it was in flight)"
+                    " (the tap started or stopped while it was in flight)".to_string()
                 }
             ),
         ));

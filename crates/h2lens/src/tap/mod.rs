@@ -404,7 +404,12 @@ impl BinaryReader {
                 Diagnostic::error(
                     Layer::Tap,
                     "tap.object_too_large",
-                    format!("a binary trace of {} bytes exceeds GrpcLimits::max_tap_object_size ({}); skipped", self.len, self.max),
+                    format!(
+                        "a binary trace of {} bytes exceeds the limit of {}; skipped{}",
+                        self.len,
+                        self.max,
+                        crate::config::limit_hint("grpc.max_tap_object_size")
+                    ),
                 )
                 .at(self.start),
             ));

@@ -119,9 +119,10 @@ impl ObjectScanner {
                     Layer::Tap,
                     "tap.object_too_large",
                     format!(
-                        "a JSON object of {} bytes exceeds GrpcLimits::max_tap_object_size ({}); skipped",
+                        "a JSON object of {} bytes exceeds the limit of {}; skipped{}",
                         self.buf.len() as u64 + self.overflow,
-                        self.max_object
+                        self.max_object,
+                        crate::config::limit_hint("grpc.max_tap_object_size")
                     ),
                 )
                 .at(self.obj_start),

@@ -1,0 +1,159 @@
+//! The HTTP/2 flood attacks, seen from the wire: runs of frames that cost
+//! their receiver work while carrying no request or response (the 2019
+//! family, CVE-2019-9512 to -9518) and streams reset as soon as opened
+//! (rapid reset, CVE-2023-44487). Thresholds: [`crate::config::FloodLimits`].
+
+use crate::config::{limit_hint, FloodLimits};
+use crate::diag::{Diagnostic, Layer};
+use crate::frame::{Flags, Frame, FrameHeader};
+use crate::Timestamp;
+
+/// The kinds of flood, each with its own run per direction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Flood {
+    Ping,
+    Settings,
+    Reset,
+    Priority,
+    Empty,
+    RapidReset,
+}
+
+const KINDS: usize = 6;
+
+impl Flood {
+    fn index(self) -> usize {
+        match self {
+            Flood::Ping => 0,
+            Flood::Settings => 1,
+            Flood::Reset => 2,
+            Flood::Priority => 3,
+            Flood::Empty => 4,
+            Flood::RapidReset => 5,
+        }
+    }
+
+    fn limit(self, limits: &FloodLimits) -> (u32, &'static str) {
+        match self {
+            Flood::Ping => (limits.pings, "flood.pings"),
+            Flood::Settings => (limits.settings, "flood.settings"),
+            Flood::Reset => (limits.resets, "flood.resets"),
+            Flood::Priority => (limits.priorities, "flood.priorities"),
+            Flood::Empty => (limits.empty_frames, "flood.empty_frames"),
+            Flood::RapidReset => (limits.rapid_resets, "flood.rapid_resets"),
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            Flood::Ping => "frame.ping_flood",
+            Flood::Settings => "frame.settings_flood",
+            Flood::Reset => "frame.reset_flood",
+            Flood::Priority => "frame.priority_flood",
+            Flood::Empty => "frame.empty_frames_flood",
+            Flood::RapidReset => "stream.rapid_reset",
+        }
+    }
+
+    fn describe(self, count: u32) -> String {
+        match self {
+            Flood::Ping => format!(
+                "ping flood (CVE-2019-9512): {count} PING frames without a request or response between them"
+            ),
+            Flood::Settings => format!(
+                "settings flood (CVE-2019-9515): {count} SETTINGS frames without a request or response between them"
+            ),
+            Flood::Reset => format!(
+                "reset flood (CVE-2019-9514): {count} RST_STREAM frames without a request or response between them"
+            ),
+            Flood::Priority => format!(
+                "PRIORITY flood (resource loop, CVE-2019-9513): {count} PRIORITY frames without a request or response between them"
+            ),
+            Flood::Empty => format!(
+                "empty frames flood (CVE-2019-9518): {count} DATA, HEADERS or CONTINUATION frames with no payload and no END_STREAM"
+            ),
+            Flood::RapidReset => format!(
+                "rapid reset (CVE-2023-44487): the client reset {count} streams before any response came"
+            ),
+        }
+    }
+}
+
+/// One run: how many frames of a kind, since when.
+#[derive(Clone, Copy, Debug, Default)]
+struct Run {
+    count: u32,
+    since: Timestamp,
+    /// This run was reported (once per run).
+    reported: bool,
+}
+
+/// The runs of one direction.
+#[derive(Clone, Debug, Default)]
+pub(super) struct FloodWatch {
+    runs: [Run; KINDS],
+}
+
+impl FloodWatch {
+    /// Looks at one frame `dir` sent; returns the flood it completes, if
+    /// any. `unanswered_reset` says the frame is a client's RST_STREAM on a
+    /// stream no response has come on.
+    pub(super) fn frame(
+        &mut self,
+        head: &FrameHeader,
+        frame: &Frame,
+        unanswered_reset: bool,
+        ts: Timestamp,
+        limits: &FloodLimits,
+    ) -> Option<Diagnostic> {
+        let end_stream = head.has(Flags::END_STREAM);
+        let kind = match frame {
+            Frame::Ping(p) if !p.ack => Some(Flood::Ping),
+            Frame::Settings(s) if !s.ack => Some(Flood::Settings),
+            Frame::Priority(_) => Some(Flood::Priority),
+            Frame::RstStream(_) => Some(Flood::Reset),
+            Frame::Data(d) if d.data.is_empty() && !end_stream => Some(Flood::Empty),
+            Frame::Headers(h) if h.fragment.is_empty() && !end_stream => Some(Flood::Empty),
+            Frame::Continuation(c) if c.fragment.is_empty() => Some(Flood::Empty),
+            // Something carried: every run but rapid reset's ends.
+            Frame::Data(_) | Frame::Headers(_) | Frame::Continuation(_) | Frame::PushPromise(_) => {
+                for run in self.runs.iter_mut().take(Flood::RapidReset.index()) {
+                    *run = Run::default();
+                }
+                None
+            }
+            _ => None,
+        };
+        let mut found = kind.and_then(|k| self.count(k, ts, limits));
+        if unanswered_reset {
+            found = found.or(self.count(Flood::RapidReset, ts, limits));
+        }
+        found
+    }
+
+    fn count(&mut self, kind: Flood, ts: Timestamp, limits: &FloodLimits) -> Option<Diagnostic> {
+        let (limit, path) = kind.limit(limits);
+        let window = i64::from(limits.window_seconds).saturating_mul(1_000_000_000);
+        let run = self.runs.get_mut(kind.index())?;
+        // A run longer than the window starts again from this frame.
+        if run.count == 0 || ts.0.saturating_sub(run.since.0) > window {
+            *run = Run {
+                count: 0,
+                since: ts,
+                reported: false,
+            };
+        }
+        run.count = run.count.saturating_add(1);
+        if run.reported || limit == 0 || run.count < limit {
+            return None;
+        }
+        run.reported = true;
+        let message = format!("{}{}", kind.describe(run.count), limit_hint(path));
+        let layer = if kind == Flood::RapidReset {
+            Layer::Stream
+        } else {
+            Layer::Frame
+        };
+        Some(Diagnostic::warning(layer, kind.code(), message))
+    }
+}
