@@ -120,6 +120,10 @@ const PRINT_BUFFER: usize = 256 << 10;
 impl Listing {
     /// Whether this listing prints `event`.
     fn shows(self, event: &Event) -> bool {
+        // A tap exchange's anomalies travel inside it.
+        if let (EventKind::TapExchange(tx), Listing::Anomalies) = (&event.kind, self) {
+            return !tx.diagnostics.is_empty();
+        }
         matches!(
             (&event.kind, self),
             (EventKind::Conn(ConnEvent::HeaderBlock(_)), Listing::Headers)
@@ -174,6 +178,22 @@ impl Printer {
                     self.flush_buf(out)?;
                     write_grouped(out, &mut self.writer, event, grouped_json(block))?;
                 }
+                EventKind::TapExchange(tx) if self.listing == Listing::Anomalies => {
+                    // One line per diagnostic, as for the other inputs.
+                    for d in &tx.diagnostics {
+                        let mut line = serde_json::json!({
+                            "event": "diagnostic",
+                            "tap_exchange": tx.id,
+                        });
+                        if let (Some(line), Ok(serde_json::Value::Object(d))) =
+                            (line.as_object_mut(), serde_json::to_value(d))
+                        {
+                            line.extend(d);
+                        }
+                        serde_json::to_writer(&mut self.buf, &line).map_err(io::Error::other)?;
+                        self.buf.push(b'\n');
+                    }
+                }
                 _ => self.writer.write(&mut self.buf, event)?,
             }
             if self.buf.len() >= PRINT_BUFFER {
@@ -205,6 +225,12 @@ impl Printer {
                     severity(d.diagnostic.severity),
                     d.diagnostic
                 )
+            }
+            (EventKind::TapExchange(tx), Listing::Anomalies) => {
+                for d in &tx.diagnostics {
+                    writeln!(out, "tap exchange {} {}: {d}", tx.id, severity(d.severity))?;
+                }
+                Ok(())
             }
             (EventKind::Notice(n), Listing::Anomalies) => {
                 let packet = n.packet.map(|p| format!("#{p} ")).unwrap_or_default();

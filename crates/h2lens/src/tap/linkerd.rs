@@ -126,6 +126,21 @@ impl LinkerdJoiner {
             );
         }
         entry.seen |= kind;
+        let wrong = wrong_types(v, ev);
+        if !wrong.is_empty() {
+            x.diagnostics.push(
+                Diagnostic::warning(
+                    Layer::Tap,
+                    "tap.wrong_type",
+                    format!(
+                        "{} event {id}: fields of an unexpected JSON type, ignored: {}",
+                        event_name(kind),
+                        wrong.join(", ")
+                    ),
+                )
+                .at(offset),
+            );
+        }
         // Envelope: the same on every event; keep the first seen.
         if x.source.is_none() {
             x.source = endpoint(v.get("source"), v.get("sourceMeta"));
@@ -220,6 +235,84 @@ fn finish_exchange(p: Pending, evicted: bool) -> TapEvent {
     TapEvent::Exchange(Box::new(x))
 }
 
+/// The JSON types Linkerd writes a field with (`null` is always allowed:
+/// protobuf JSON may print an unset field so).
+#[derive(Clone, Copy)]
+enum Kind {
+    Object,
+    String,
+    /// A string or `{"registered": …}` / a protobuf Duration as an object.
+    StringOrObject,
+    /// A number, or a 64-bit number printed as a string (protobuf JSON).
+    Number,
+    /// Headers: `{"headers": [...]}` or a list.
+    ObjectOrArray,
+}
+
+impl Kind {
+    fn accepts(self, v: &Value) -> bool {
+        match self {
+            _ if v.is_null() => true,
+            Kind::Object => v.is_object(),
+            Kind::String => v.is_string(),
+            Kind::StringOrObject => v.is_string() || v.is_object(),
+            Kind::Number => v.is_number() || v.is_string(),
+            Kind::ObjectOrArray => v.is_object() || v.is_array(),
+        }
+    }
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+/// The known fields of an event whose JSON type is not what Linkerd writes
+/// (so their values are ignored), as `name (type)`.
+fn wrong_types(envelope: &Value, ev: &Value) -> Vec<String> {
+    const ENVELOPE: &[(&str, Kind)] = &[
+        ("source", Kind::Object),
+        ("destination", Kind::Object),
+        ("sourceMeta", Kind::Object),
+        ("destinationMeta", Kind::Object),
+        ("routeMeta", Kind::Object),
+        ("proxyDirection", Kind::String),
+    ];
+    const EVENT: &[(&str, Kind)] = &[
+        ("id", Kind::Object),
+        ("method", Kind::StringOrObject),
+        ("scheme", Kind::StringOrObject),
+        ("authority", Kind::String),
+        ("path", Kind::String),
+        ("headers", Kind::ObjectOrArray),
+        ("trailers", Kind::ObjectOrArray),
+        ("httpStatus", Kind::Number),
+        ("sinceRequestInit", Kind::StringOrObject),
+        ("sinceResponseInit", Kind::StringOrObject),
+        ("responseBytes", Kind::Number),
+        ("eos", Kind::Object),
+        ("grpcStatusCode", Kind::Number),
+        ("resetErrorCode", Kind::Number),
+    ];
+    let mut out = Vec::new();
+    for (object, fields) in [(envelope, ENVELOPE), (ev, EVENT)] {
+        for (name, kind) in fields {
+            if let Some(value) = object.get(*name) {
+                if !kind.accepts(value) {
+                    out.push(format!("{name} ({})", json_type(value)));
+                }
+            }
+        }
+    }
+    out
+}
+
 fn bad(out: &mut Vec<TapEvent>, offset: u64, why: &str) {
     out.push(TapEvent::Diagnostic(
         Diagnostic::error(
@@ -233,6 +326,9 @@ fn bad(out: &mut Vec<TapEvent>, offset: u64, why: &str) {
 
 /// `{base, stream}` → `base:stream` (stream may be a string in protobuf JSON).
 fn event_id(id: &Value) -> Option<String> {
+    if !id.is_object() {
+        return None;
+    }
     let base = id.get("base").map_or(Some(0), u64_of)?;
     let stream = id.get("stream").map_or(Some(0), u64_of)?;
     Some(format!("{base}:{stream}"))
