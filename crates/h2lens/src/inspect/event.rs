@@ -182,6 +182,29 @@ pub struct ByteAccounting {
     pub lost: u64,
 }
 
+impl ByteAccounting {
+    /// One direction of one connection.
+    pub fn of_direction(dir: &crate::conn::DirStats) -> ByteAccounting {
+        let mut out = ByteAccounting::default();
+        out.add_direction(dir);
+        out
+    }
+
+    /// Adds one direction of one connection.
+    pub fn add_direction(&mut self, dir: &crate::conn::DirStats) {
+        self.stream_bytes += dir.bytes;
+        self.decoded += dir.frame_bytes + dir.preface_bytes + dir.http1_bytes;
+        self.tls += dir.tls_bytes;
+        self.lost += dir.lost;
+        for (reason, n) in &dir.skipped {
+            *self
+                .skipped
+                .entry(reason.describe().to_string())
+                .or_insert(0) += n;
+        }
+    }
+}
+
 fn is_zero(n: &u64) -> bool {
     *n == 0
 }

@@ -114,17 +114,7 @@ impl Summary {
                 }
                 self.streams += end.stats.streams;
                 for dir in [&end.stats.client_to_server, &end.stats.server_to_client] {
-                    let bytes = &mut self.bytes;
-                    bytes.stream_bytes += dir.bytes;
-                    bytes.decoded += dir.frame_bytes + dir.preface_bytes + dir.http1_bytes;
-                    bytes.tls += dir.tls_bytes;
-                    bytes.lost += dir.lost;
-                    for (reason, n) in &dir.skipped {
-                        *bytes
-                            .skipped
-                            .entry(reason.describe().to_string())
-                            .or_insert(0) += n;
-                    }
+                    self.bytes.add_direction(dir);
                 }
             }
             EventKind::GrpcCall(_) => self.grpc_calls += 1,
