@@ -37,7 +37,10 @@ fn captures() -> Vec<PathBuf> {
 /// payload (relative sequence numbers, `[seq, seq + len)`).
 type Ranges = BTreeMap<(u64, u16), Vec<(u64, u64)>>;
 
-fn tshark_ranges(capture: &Path) -> Option<(Ranges, BTreeMap<u64, (u16, u16)>)> {
+/// Per TCP stream: (source port, destination port) of its first segment.
+type Streams = BTreeMap<u64, (u16, u16)>;
+
+fn tshark_ranges(capture: &Path) -> Option<(Ranges, Streams)> {
     let out = Command::new("tshark")
         .args(["-r"])
         .arg(capture)
