@@ -1217,17 +1217,36 @@ export interface Summary {
   grpc_calls?: number;
   tap_exchanges?: number;
   diagnostics: { errors: number; warnings: number; infos: number };
-  /** Stream bytes: `decoded` + skipped = `stream_bytes`; `lost` never seen. */
-  bytes: {
-    stream_bytes: number;
-    decoded: number;
-    /** TLS record overhead and handshake, when TLS was decrypted. */
-    tls?: number;
-    skipped: Record<string, number>;
-    lost: number;
-  };
+  /** Stream bytes: `decoded` + `tls` + skipped = `stream_bytes`; `lost` never seen. */
+  bytes: ByteAccounting;
+  /** Each connection with its endpoints, protocol and per-direction bytes. */
+  connection_list?: ConnectionSummary[];
   capture?: CaptureStats;
   net?: NetStats;
+}
+
+/** Where stream bytes went: `decoded` + `tls` + skipped = `stream_bytes`. */
+export interface ByteAccounting {
+  /** TCP payload (or raw stream) bytes read. */
+  stream_bytes: number;
+  /** Decoded as HTTP/2 frames, preface or HTTP/1.x heads. */
+  decoded: number;
+  /** TLS record overhead and handshake, when TLS was decrypted. */
+  tls?: number;
+  /** Not decoded, by reason. */
+  skipped: Record<string, number>;
+  /** Missing from the capture (TCP gaps). */
+  lost: number;
+}
+
+/** One connection of `Summary.connection_list`. */
+export interface ConnectionSummary {
+  conn: number;
+  client?: string;
+  server?: string;
+  /** What it carried, in words (e.g. "HTTP/2 (prior knowledge)"). */
+  protocol?: string;
+  bytes: { client_to_server: ByteAccounting; server_to_client: ByteAccounting };
 }
 
 export interface SummaryEvent extends Summary {
@@ -1355,6 +1374,7 @@ export interface ExchangePair {
 export interface Config {
   hpack: HpackLimits;
   frame: FrameLimits;
+  flood: FloodLimits;
   tcp: TcpLimits;
   capture: CaptureLimits;
   grpc: GrpcLimits;
@@ -1371,10 +1391,32 @@ export interface HpackLimits {
   max_table_size: number;
   /** Largest decoded header list (RFC 9113 §6.5.2 accounting). */
   max_header_list_size: number;
+  /** Most fields decoded in one header block. */
+  max_fields_per_block: number;
   /** Largest single string literal after Huffman decoding. */
   max_string_len: number;
   /** Evicted entries remembered, to explain an index past the table. */
   eviction_history: number;
+}
+
+/**
+ * Flood thresholds: frames of one kind a direction sends, with no request
+ * or response between them, within `window_seconds` of capture time.
+ */
+export interface FloodLimits {
+  /** PING frames (CVE-2019-9512). */
+  pings: number;
+  /** SETTINGS frames (CVE-2019-9515). */
+  settings: number;
+  /** RST_STREAM frames (CVE-2019-9514). */
+  resets: number;
+  /** PRIORITY frames (CVE-2019-9513). */
+  priorities: number;
+  /** Empty DATA / HEADERS / CONTINUATION frames (CVE-2019-9518). */
+  empty_frames: number;
+  /** Streams the client reset before any response (CVE-2023-44487). */
+  rapid_resets: number;
+  window_seconds: number;
 }
 
 export interface FrameLimits {

@@ -395,3 +395,17 @@ test('a protoset decodes gRPC messages by type (payments.v1)', () => {
   const noRaw = h2lens.decode(read('corpus/grpc_python.pcap'), { decodeRaw: false });
   assert.equal(h2lens.grpcCalls(noRaw)[0].request_messages[0].raw, undefined);
 });
+
+test('`h2lens limits --json` and defaultConfig() are the same config; a limit set either way has the same effect', () => {
+  assert.deepEqual(JSON.parse(cliJson(['limits', '--json'])), h2lens.defaultConfig());
+  // --limit on the CLI and config in JavaScript: the same anomalies.
+  const file = join(fixturesDir, 'corpus/grpc_python.pcap');
+  const fromCli = cliJson(['anomalies', '--json', '--limit', 'hpack.max_fields_per_block=5', file])
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).code);
+  const report = h2lens.decode(read('corpus/grpc_python.pcap'), { config: { hpack: { max_fields_per_block: 5 } } });
+  const fromJs = report.events.filter((e) => e.event === 'diagnostic' || e.event === 'notice').map((e) => e.code);
+  assert.deepEqual(fromCli, fromJs);
+  assert.ok(fromJs.includes('hpack.too_many_fields'));
+});

@@ -159,6 +159,44 @@ test(
   },
 );
 
+test('an HPACK bomb stops at the header list limit (RFC 9113 §6.5.2 accounting), with how to raise it', () => {
+  // One 4000-byte entry (literal, incremental indexing, new name "x-bomb"),
+  // then 16,000 references to it (index 62): 6 + 4000 + 32 = 4038 octets
+  // each, so 16 MiB admits floor(16777216 / 4038) = 4154 fields.
+  const first = concat([[0x82, 0x84, 0x86, 0x40, 0x06], new TextEncoder().encode('x-bomb'), [0x7f, 0xa1, 0x1e], new Uint8Array(4000).fill(0x61)]);
+  const bytes = concat([
+    PREFACE,
+    SETTINGS,
+    frame(0x1, 0x5, 1, first),
+    frame(0x1, 0x5, 3, new Uint8Array(16000).fill(0xbe)),
+  ]);
+  const report = decodeBoth(bytes);
+  const [, bomb] = report.events.filter((e) => e.event === 'header_block');
+  assert.equal(bomb.fields.length, Math.floor(16777216 / 4038));
+  const d = report.events.find((e) => e.code === 'hpack.header_list_too_large');
+  assert.match(d.message, /--limit hpack\.max_header_list_size=N/);
+  assert.match(d.message, /config\.hpack\.max_header_list_size/);
+  // Raised as the message says, the whole block decodes.
+  const raised = h2lens.decode(bytes, { config: { hpack: { max_header_list_size: 100 << 20, max_fields_per_block: 20000 } } });
+  assert.equal(raised.events.filter((e) => e.event === 'header_block')[1].fields.length, 16000);
+});
+
+test('the 2019 flood family and rapid reset are named, with their thresholds', () => {
+  const pings = [PREFACE, SETTINGS];
+  for (let i = 0; i < 1000; i++) pings.push(frame(0x6, 0, 0, new Uint8Array(8)));
+  assert.ok(codes(decodeBoth(concat(pings))).includes('frame.ping_flood'));
+  const rapid = [PREFACE, SETTINGS];
+  for (let i = 0; i < 1000; i++) {
+    rapid.push(frame(0x1, 0x5, 1 + 2 * i, [0x82, 0x84, 0x86]), frame(0x3, 0, 1 + 2 * i, [0, 0, 0, 8]));
+  }
+  const report = decodeBoth(concat(rapid));
+  assert.match(report.events.find((e) => e.code === 'stream.rapid_reset').message, /CVE-2023-44487/);
+  // A threshold set from JavaScript.
+  const few = concat([PREFACE, SETTINGS, ...Array.from({ length: 5 }, () => frame(0x4, 0, 0, []))]);
+  assert.ok(!codes(h2lens.decode(few)).includes('frame.settings_flood'));
+  assert.ok(codes(h2lens.decode(few, { config: { flood: { settings: 5 } } })).includes('frame.settings_flood'));
+});
+
 test('hostile side inputs: a junk protoset, junk taps, junk HPACK blocks', () => {
   const next = random(99);
   const report = h2lens.decode(read('corpus/grpc_python.pcap'), { protoset: randomBytes(next, 300) });

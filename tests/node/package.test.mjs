@@ -107,7 +107,7 @@ test('loads by name in Node and reports the package version', (t) => {
 
 test('defaultConfig() crosses as a plain JSON-compatible object of limits', () => {
   const cfg = probe.defaultConfig;
-  assert.deepEqual(Object.keys(cfg).sort(), ['capture', 'frame', 'grpc', 'hpack', 'output', 'tcp']);
+  assert.deepEqual(Object.keys(cfg).sort(), ['capture', 'flood', 'frame', 'grpc', 'hpack', 'output', 'tcp']);
   for (const [section, fields] of Object.entries(cfg)) {
     assert.equal(typeof fields, 'object', section);
     assert.ok(Object.keys(fields).length > 0, section);

@@ -290,8 +290,8 @@ pub fn run_summary(args: ListArgs) -> Result<ExitCode, String> {
         return Err("no summary was produced".into());
     };
     let result = if args.json {
-        summary_json(&summary, &connections)
-            .and_then(|v| serde_json::to_writer(&mut out, &v).map_err(super::input::json_error))
+        serde_json::to_writer(&mut out, &summary)
+            .map_err(super::input::json_error)
             .and_then(|()| writeln!(out))
     } else {
         write_summary(&mut out, &summary, &connections).and_then(|()| match &fidelity {
@@ -738,38 +738,6 @@ type ConnRow = (
     h2lens::inspect::ConnectionInfo,
     Option<Box<h2lens::inspect::ConnectionEnd>>,
 );
-
-/// The summary as JSON, with `connection_list`: each connection's
-/// endpoints, protocol and, per direction, where its bytes went.
-fn summary_json(s: &Summary, conns: &[ConnRow]) -> io::Result<serde_json::Value> {
-    let mut value = serde_json::to_value(s).map_err(super::input::json_error)?;
-    let list: Vec<serde_json::Value> = conns
-        .iter()
-        .map(|(id, info, end)| {
-            let mut c = serde_json::json!({ "conn": id });
-            if let (Some(c), Ok(serde_json::Value::Object(info))) =
-                (c.as_object_mut(), serde_json::to_value(info))
-            {
-                c.extend(info);
-            }
-            if let Some(end) = end {
-                c["protocol"] = end
-                    .protocol
-                    .as_ref()
-                    .map_or(serde_json::Value::Null, |p| p.describe().into());
-                c["bytes"] = serde_json::json!({
-                    "client_to_server": ByteAccounting::of_direction(&end.stats.client_to_server),
-                    "server_to_client": ByteAccounting::of_direction(&end.stats.server_to_client),
-                });
-            }
-            c
-        })
-        .collect();
-    if let Some(obj) = value.as_object_mut() {
-        obj.insert("connection_list".into(), list.into());
-    }
-    Ok(value)
-}
 
 /// `N bytes: D decoded, T TLS layer, S skipped (reason), L lost in gaps`.
 fn describe_accounting(a: &ByteAccounting) -> String {

@@ -136,6 +136,10 @@ pub struct Summary {
     pub tap_exchanges: u64,
     pub diagnostics: DiagnosticCounts,
     pub bytes: ByteAccounting,
+    /// Each connection, in connection order: its endpoints, protocol and
+    /// where each direction's bytes went (`bytes`, per connection).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub connection_list: Vec<ConnectionSummary>,
     /// Where every byte of a capture file went (records, metadata,
     /// skipped blocks).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -144,6 +148,20 @@ pub struct Summary {
     /// skipped by reason, gaps).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub net: Option<crate::net::NetStats>,
+}
+
+/// One connection in [`Summary::connection_list`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ConnectionSummary {
+    pub conn: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<Endpoint>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<Endpoint>,
+    /// What the connection carried, described ([`Protocol::describe`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    pub bytes: crate::time::PerDir<ByteAccounting>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]

@@ -21,8 +21,8 @@ mod tap_stage;
 
 pub use collect::{CollectedExchange, Collector, Header};
 pub use event::{
-    ByteAccounting, Carries, ConnectionEnd, ConnectionInfo, DiagnosticCounts, Endpoint, Event,
-    EventKind, InputInfo, Notice, Summary,
+    ByteAccounting, Carries, ConnectionEnd, ConnectionInfo, ConnectionSummary, DiagnosticCounts,
+    Endpoint, Event, EventKind, InputInfo, Notice, Summary,
 };
 
 use std::collections::VecDeque;

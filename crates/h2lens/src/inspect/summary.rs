@@ -3,7 +3,8 @@
 use crate::conn::ConnEvent;
 use crate::frame::FrameType;
 
-use super::{ByteAccounting, DiagnosticCounts, Event, EventKind, Summary};
+use super::{ByteAccounting, ConnectionSummary, DiagnosticCounts, Event, EventKind, Summary};
+use crate::PerDir;
 
 impl Summary {
     /// Counts `n` frames of type `kind`.
@@ -53,6 +54,7 @@ impl Summary {
             tap_exchanges,
             diagnostics,
             bytes,
+            connection_list,
         } = other;
         self.connections += connections;
         self.http2_connections += http2_connections;
@@ -85,6 +87,8 @@ impl Summary {
         b.tls += tls;
         b.lost += lost;
         add_map(&mut b.skipped, skipped);
+        self.connection_list.extend(connection_list.iter().cloned());
+        self.connection_list.sort_by_key(|c| c.conn);
     }
 
     /// Counts one event.
@@ -101,7 +105,15 @@ impl Summary {
                 self.diagnostics.count(d.diagnostic.severity)
             }
             EventKind::Notice(n) => self.diagnostics.count(n.diagnostic.severity),
-            EventKind::Connection(_) => self.connections += 1,
+            EventKind::Connection(info) => {
+                self.connections += 1;
+                self.connection_list.push(ConnectionSummary {
+                    conn: event.conn.unwrap_or(0),
+                    client: info.client.clone(),
+                    server: info.server.clone(),
+                    ..ConnectionSummary::default()
+                });
+            }
             EventKind::ConnectionEnd(end) => {
                 let protocol = end
                     .protocol
@@ -115,6 +127,18 @@ impl Summary {
                 self.streams += end.stats.streams;
                 for dir in [&end.stats.client_to_server, &end.stats.server_to_client] {
                     self.bytes.add_direction(dir);
+                }
+                if let Some(c) = self
+                    .connection_list
+                    .iter_mut()
+                    .rev()
+                    .find(|c| Some(c.conn) == event.conn)
+                {
+                    c.protocol = end.protocol.as_ref().map(|p| p.describe());
+                    c.bytes = PerDir {
+                        client_to_server: ByteAccounting::of_direction(&end.stats.client_to_server),
+                        server_to_client: ByteAccounting::of_direction(&end.stats.server_to_client),
+                    };
                 }
             }
             EventKind::GrpcCall(_) => self.grpc_calls += 1,
