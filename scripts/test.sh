@@ -4,10 +4,13 @@
 # times. Each step prints a header and how long it took; a summary follows.
 #
 #   setup → cargo fmt → clippy (native) → clippy (wasm32) → cargo test
-#   → wasm build → npm package (pack check) → www build
-#   → Node tests (tests/node/*.test.mjs) → browser tests (tests/browser/*.test.mjs)
+#   → fuzz (every cargo-fuzz target for 30 s; skipped, saying so, without
+#     a nightly toolchain) → wasm build → npm package (pack check)
+#   → www build → Node tests (tests/node/*.test.mjs)
+#   → browser tests (tests/browser/*.test.mjs)
 #
 # H2LENS_SKIP_SETUP=1 skips the setup step (when you know it is done).
+# H2LENS_FUZZ_SECONDS=N fuzzes each target N seconds instead of 30.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -67,6 +70,7 @@ step "clippy (wasm32)" cargo clippy -p h2lens -p h2lens-wasm --target wasm32-unk
 # Oracle tests (nghttp2 and python hpack decoders) must run, not skip.
 export H2LENS_REQUIRE_ORACLES=1
 step "cargo test" cargo test --workspace --locked
+step "fuzz (30 s per target)" bash scripts/fuzz.sh --seconds "${H2LENS_FUZZ_SECONDS:-30}"
 step "wasm build" bash scripts/build-wasm.sh
 step "npm package" npm_package
 step "www build" npm run --silent build --workspace www

@@ -12,7 +12,7 @@ pub mod raw;
 pub mod schema;
 
 pub use raw::{
-    decode_raw, iter_fields, to_text_format, RawDecode, RawField, RawMessage, RawValue, WireType,
-    WireValue,
+    decode_raw, iter_fields, to_text_format, RawDecode, RawField, RawLimits, RawMessage, RawValue,
+    WireType, WireValue,
 };
 pub use schema::{MessageRole, Schema};
