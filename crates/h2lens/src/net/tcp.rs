@@ -190,7 +190,16 @@ impl Sink<'_> {
                     packet: self.pkt.number,
                     layer: Layer::Tcp,
                     reason,
-                    detail: format!("{} ({})", detail, self.dir.arrow()),
+                    detail: if reason == SkipReason::OldRetransmission {
+                        format!(
+                            "{} ({}){}",
+                            detail,
+                            self.dir.arrow(),
+                            crate::config::limit_hint("tcp.retransmit_check_bytes")
+                        )
+                    } else {
+                        format!("{} ({})", detail, self.dir.arrow())
+                    },
                     bytes,
                     conn: Some(self.conn),
                 }));
