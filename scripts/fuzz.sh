@@ -58,7 +58,7 @@ for t in "${targets[@]}"; do
   cargo +nightly fuzz run --sanitizer none "$t" "corpus/$t" "regressions/$t" -- \
     -max_total_time="$seconds" -max_len="$max_len" -timeout=20 -rss_limit_mb=2048 \
     -print_final_stats=1 >"artifacts/$t/run.log" 2>&1 || rc=$?
-  grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done)' "artifacts/$t/run.log" || true
+  grep -aE '^(stat::number_of_executed_units|stat::peak_rss_mb|Done)' "artifacts/$t/run.log" || true
   if [ "$rc" -ne 0 ]; then
     tail -60 "artifacts/$t/run.log"
     die "fuzz target $t found a problem (exit $rc); the input is in fuzz/artifacts/$t/"
