@@ -52,3 +52,46 @@ fn truncated_unknown_and_missing_files() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `--limit`: a name that is no limit is refused with the list; a limit
+/// set low is hit, and the diagnostic says how to raise it again.
+#[test]
+fn limits_from_the_command_line() {
+    let capture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/corpus/grpc_python.pcap");
+    let capture = capture.to_str().unwrap();
+    let (code, _, stderr) = run(&["summary", "--limit", "hpack.max_fieldz=5", capture]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no limit named `hpack.max_fieldz`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hpack.max_fields_per_block"), "{stderr}");
+
+    let (code, stdout, stderr) = run(&[
+        "anomalies",
+        "--limit",
+        "hpack.max_fields_per_block=5",
+        capture,
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let hits: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("more than 5 fields"))
+        .collect();
+    // Every request block of the capture has more than 5 fields.
+    assert!(hits.len() >= 11, "{stdout}");
+    assert!(
+        hits[0].contains("--limit hpack.max_fields_per_block=N"),
+        "{}",
+        hits[0]
+    );
+
+    let (code, stdout, _) = run(&["limits"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        stdout.contains("hpack.max_fields_per_block = 10000"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("flood.pings = 1000"), "{stdout}");
+}
