@@ -89,7 +89,13 @@ impl From<TapFormat> for InputFormat {
 
 /// Recognises the input format from its first bytes; `None` if undecided
 /// (too few bytes) or unknown. With `at_end`, undecided means unknown.
+///
+/// Only the first [`DETECT_WINDOW`] bytes are read, and every rule either
+/// decides from bytes it has seen in full or asks for more, so the format
+/// does not depend on how much input happened to arrive (on chunking).
 pub fn detect(prefix: &[u8], at_end: bool) -> Detection {
+    let at_end = at_end || prefix.len() >= DETECT_WINDOW;
+    let prefix = prefix.get(..DETECT_WINDOW).unwrap_or(prefix);
     match prefix.first_chunk::<4>() {
         Some([0xd4, 0xc3, 0xb2, 0xa1] | [0xa1, 0xb2, 0xc3, 0xd4])
         | Some([0x4d, 0x3c, 0xb2, 0xa1] | [0xa1, 0xb2, 0x3c, 0x4d]) => {
@@ -99,20 +105,22 @@ pub fn detect(prefix: &[u8], at_end: bool) -> Detection {
         _ => {}
     }
     // Tap streams are JSON objects (or length-delimited protobuf), told
-    // apart by the keys of their first objects. The keys are looked for in
-    // exactly the first TAP_DETECT_WINDOW bytes (or the whole input, if
-    // shorter), never in however much happened to arrive, so that the
-    // format does not depend on how the input was chunked.
+    // apart by the keys of their first objects: looked for in the whole
+    // window (or the whole input, if shorter).
     let text_start = prefix.iter().position(|b| !b.is_ascii_whitespace());
-    if let Some(b'{' | b'[') = text_start.and_then(|i| prefix.get(i)) {
-        if !at_end && prefix.len() < TAP_DETECT_WINDOW {
-            return Detection::NeedMore;
+    match text_start.and_then(|i| prefix.get(i)) {
+        Some(b'{' | b'[') => {
+            if !at_end {
+                return Detection::NeedMore;
+            }
+            return match crate::tap::detect(prefix) {
+                Some(f) => Detection::Format(f.into()),
+                None => Detection::Unknown,
+            };
         }
-        let window = prefix.get(..TAP_DETECT_WINDOW).unwrap_or(prefix);
-        return match crate::tap::detect(window) {
-            Some(f) => Detection::Format(f.into()),
-            None => Detection::Unknown,
-        };
+        // Only whitespace so far: JSON may begin so.
+        None if !at_end => return Detection::NeedMore,
+        _ => {}
     }
     let preface = crate::conn::PREFACE.as_slice();
     if prefix.starts_with(preface) {
@@ -140,9 +148,9 @@ pub fn detect(prefix: &[u8], at_end: bool) -> Detection {
     }
 }
 
-/// How many bytes of a JSON input [`detect`] reads to tell the tap formats
-/// apart: enough for the first objects of every format.
-pub const TAP_DETECT_WINDOW: usize = 16 * 1024;
+/// How many bytes of input [`detect`] reads at most: enough for the first
+/// objects of every JSON tap format.
+pub const DETECT_WINDOW: usize = 16 * 1024;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Detection {
