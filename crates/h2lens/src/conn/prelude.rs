@@ -109,7 +109,14 @@ impl Core {
                     input.mode = Mode::Frames;
                     return true;
                 }
-                None if bytes.len() < FRAME_HEADER_LEN && !bytes.starts_with(b"H") => {
+                // Too short to tell a SETTINGS frame header from anything
+                // else: wait for all 9 bytes, unless the bytes are already
+                // an HTTP/1 response (an h2c upgrade's `HTTP/1.1 101`).
+                None if !matches!(
+                    http1::classify(bytes),
+                    http1::Start::Request | http1::Start::Response
+                ) && could_be_settings_header(bytes) =>
+                {
                     return false;
                 }
                 _ => {}
@@ -634,4 +641,17 @@ fn alert_name(description: u8) -> &'static str {
         120 => "no_application_protocol",
         _ => "unknown alert",
     }
+}
+
+/// Whether `bytes`, shorter than a frame header, can still begin a SETTINGS
+/// frame header on stream 0 (type 0x4 at byte 3, stream id 0 in bytes 5..9
+/// but for the reserved bit).
+fn could_be_settings_header(bytes: &[u8]) -> bool {
+    bytes.len() < FRAME_HEADER_LEN
+        && bytes.get(3).is_none_or(|t| *t == 0x4)
+        && bytes
+            .iter()
+            .enumerate()
+            .skip(5)
+            .all(|(i, b)| if i == 5 { b & 0x7f == 0 } else { *b == 0 })
 }
