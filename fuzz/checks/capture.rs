@@ -53,10 +53,7 @@ fn run(bytes: &[u8], seed: u8, capture: &CaptureLimits, tcp: &TcpLimits) -> Vec<
     let stats = end.expect("the reader ends with an End event");
     assert_eq!(stats.bytes, bytes.len() as u64);
     assert_eq!(
-        stats.packet_data_bytes
-            + stats.metadata_bytes
-            + stats.skipped_bytes
-            + stats.undecodable_bytes,
+        stats.accounted_bytes(),
         stats.bytes,
         "capture accounting: {stats:?}"
     );

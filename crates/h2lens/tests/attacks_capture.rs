@@ -30,27 +30,13 @@ fn packets(events: &[CaptureEvent]) -> Vec<(u64, Vec<u8>)> {
         .collect()
 }
 
-fn diagnostics(events: &[CaptureEvent]) -> Vec<(&'static str, Option<u64>)> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            CaptureEvent::Diagnostic(d) => Some((d.code, d.offset)),
-            _ => None,
-        })
-        .collect()
-}
-
 /// The capture layer's accounting: every file byte in one bucket.
 fn assert_accounted(events: &[CaptureEvent], len: usize) {
     let Some(CaptureEvent::End(s)) = events.last() else {
         panic!("no End event")
     };
     assert_eq!(s.bytes, len as u64);
-    assert_eq!(
-        s.packet_data_bytes + s.metadata_bytes + s.skipped_bytes + s.undecodable_bytes,
-        s.bytes,
-        "{s:?}"
-    );
+    assert_eq!(s.accounted_bytes(), s.bytes, "{s:?}");
 }
 
 /// Start offsets of a classic pcap's records (24-byte file header, 16-byte

@@ -119,14 +119,7 @@ fn corpus_matches_capinfos_and_tshark_frames() {
             panic!("{name}: no End event")
         };
         assert_eq!(stats.bytes, bytes.len() as u64, "{name}");
-        assert_eq!(
-            stats.packet_data_bytes
-                + stats.metadata_bytes
-                + stats.skipped_bytes
-                + stats.undecodable_bytes,
-            stats.bytes,
-            "{name}: {stats:?}"
-        );
+        assert_eq!(stats.accounted_bytes(), stats.bytes, "{name}: {stats:?}");
         assert_eq!(stats.undecodable_bytes, 0, "{name}");
         assert_eq!(
             stats.packet_data_bytes,

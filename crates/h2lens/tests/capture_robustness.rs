@@ -62,14 +62,7 @@ fn run_checked(
         panic!("no End event")
     };
     assert_eq!(stats.bytes, bytes.len() as u64);
-    assert_eq!(
-        stats.packet_data_bytes
-            + stats.metadata_bytes
-            + stats.skipped_bytes
-            + stats.undecodable_bytes,
-        stats.bytes,
-        "{stats:?}"
-    );
+    assert_eq!(stats.accounted_bytes(), stats.bytes, "{stats:?}");
     let Some(NetEvent::Summary(ns)) = out.last() else {
         panic!("no Summary")
     };
@@ -153,16 +146,6 @@ fn unmutated_samples_pass_the_same_checks() {
             run_checked(&bytes, chunking, &CaptureLimits::default());
         }
     }
-}
-
-fn diagnostics(events: &[CaptureEvent]) -> Vec<(&'static str, Option<u64>)> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            CaptureEvent::Diagnostic(d) => Some((d.code, d.offset)),
-            _ => None,
-        })
-        .collect()
 }
 
 #[test]

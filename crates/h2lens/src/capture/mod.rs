@@ -330,6 +330,14 @@ pub struct CaptureStats {
     pub diagnostics: u64,
 }
 
+impl CaptureStats {
+    /// `packet_data_bytes + metadata_bytes + skipped_bytes +
+    /// undecodable_bytes`: `bytes`, once the reader is finished.
+    pub fn accounted_bytes(&self) -> u64 {
+        self.packet_data_bytes + self.metadata_bytes + self.skipped_bytes + self.undecodable_bytes
+    }
+}
+
 /// What the [`Reader`] found, in file order.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

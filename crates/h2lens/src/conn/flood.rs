@@ -8,7 +8,8 @@ use crate::diag::{Diagnostic, Layer};
 use crate::frame::{Flags, Frame, FrameHeader};
 use crate::Timestamp;
 
-/// The kinds of flood, each with its own run per direction.
+/// The kinds of flood, each with its own run per direction (the
+/// discriminant is the run's index).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Flood {
     Ping,
@@ -21,60 +22,60 @@ pub(super) enum Flood {
 
 const KINDS: usize = 6;
 
+/// What a flood is called, where its threshold lives, and what it is.
+struct Facts {
+    code: &'static str,
+    /// The threshold's path in [`crate::Config`].
+    limit: &'static str,
+    /// `{n}` frames or streams: the words after the count.
+    what: &'static str,
+}
+
 impl Flood {
-    fn index(self) -> usize {
-        match self {
-            Flood::Ping => 0,
-            Flood::Settings => 1,
-            Flood::Reset => 2,
-            Flood::Priority => 3,
-            Flood::Empty => 4,
-            Flood::RapidReset => 5,
-        }
+    fn facts(self) -> Facts {
+        let (code, limit, what) = match self {
+            Flood::Ping => (
+                "frame.ping_flood",
+                "flood.pings",
+                "ping flood (CVE-2019-9512): {n} PING frames without a request or response between them",
+            ),
+            Flood::Settings => (
+                "frame.settings_flood",
+                "flood.settings",
+                "settings flood (CVE-2019-9515): {n} SETTINGS frames without a request or response between them",
+            ),
+            Flood::Reset => (
+                "frame.reset_flood",
+                "flood.resets",
+                "reset flood (CVE-2019-9514): {n} RST_STREAM frames without a request or response between them",
+            ),
+            Flood::Priority => (
+                "frame.priority_flood",
+                "flood.priorities",
+                "PRIORITY flood (resource loop, CVE-2019-9513): {n} PRIORITY frames without a request or response between them",
+            ),
+            Flood::Empty => (
+                "frame.empty_frames_flood",
+                "flood.empty_frames",
+                "empty frames flood (CVE-2019-9518): {n} DATA, HEADERS or CONTINUATION frames with no payload and no END_STREAM",
+            ),
+            Flood::RapidReset => (
+                "stream.rapid_reset",
+                "flood.rapid_resets",
+                "rapid reset (CVE-2023-44487): the client reset {n} streams before any response came",
+            ),
+        };
+        Facts { code, limit, what }
     }
 
-    fn limit(self, limits: &FloodLimits) -> (u32, &'static str) {
+    fn threshold(self, limits: &FloodLimits) -> u32 {
         match self {
-            Flood::Ping => (limits.pings, "flood.pings"),
-            Flood::Settings => (limits.settings, "flood.settings"),
-            Flood::Reset => (limits.resets, "flood.resets"),
-            Flood::Priority => (limits.priorities, "flood.priorities"),
-            Flood::Empty => (limits.empty_frames, "flood.empty_frames"),
-            Flood::RapidReset => (limits.rapid_resets, "flood.rapid_resets"),
-        }
-    }
-
-    fn code(self) -> &'static str {
-        match self {
-            Flood::Ping => "frame.ping_flood",
-            Flood::Settings => "frame.settings_flood",
-            Flood::Reset => "frame.reset_flood",
-            Flood::Priority => "frame.priority_flood",
-            Flood::Empty => "frame.empty_frames_flood",
-            Flood::RapidReset => "stream.rapid_reset",
-        }
-    }
-
-    fn describe(self, count: u32) -> String {
-        match self {
-            Flood::Ping => format!(
-                "ping flood (CVE-2019-9512): {count} PING frames without a request or response between them"
-            ),
-            Flood::Settings => format!(
-                "settings flood (CVE-2019-9515): {count} SETTINGS frames without a request or response between them"
-            ),
-            Flood::Reset => format!(
-                "reset flood (CVE-2019-9514): {count} RST_STREAM frames without a request or response between them"
-            ),
-            Flood::Priority => format!(
-                "PRIORITY flood (resource loop, CVE-2019-9513): {count} PRIORITY frames without a request or response between them"
-            ),
-            Flood::Empty => format!(
-                "empty frames flood (CVE-2019-9518): {count} DATA, HEADERS or CONTINUATION frames with no payload and no END_STREAM"
-            ),
-            Flood::RapidReset => format!(
-                "rapid reset (CVE-2023-44487): the client reset {count} streams before any response came"
-            ),
+            Flood::Ping => limits.pings,
+            Flood::Settings => limits.settings,
+            Flood::Reset => limits.resets,
+            Flood::Priority => limits.priorities,
+            Flood::Empty => limits.empty_frames,
+            Flood::RapidReset => limits.rapid_resets,
         }
     }
 }
@@ -117,7 +118,7 @@ impl FloodWatch {
             Frame::Continuation(c) if c.fragment.is_empty() => Some(Flood::Empty),
             // Something carried: every run but rapid reset's ends.
             Frame::Data(_) | Frame::Headers(_) | Frame::Continuation(_) | Frame::PushPromise(_) => {
-                for run in self.runs.iter_mut().take(Flood::RapidReset.index()) {
+                for run in self.runs.iter_mut().take(Flood::RapidReset as usize) {
                     *run = Run::default();
                 }
                 None
@@ -132,9 +133,9 @@ impl FloodWatch {
     }
 
     fn count(&mut self, kind: Flood, ts: Timestamp, limits: &FloodLimits) -> Option<Diagnostic> {
-        let (limit, path) = kind.limit(limits);
+        let limit = kind.threshold(limits);
         let window = i64::from(limits.window_seconds).saturating_mul(1_000_000_000);
-        let run = self.runs.get_mut(kind.index())?;
+        let run = self.runs.get_mut(kind as usize)?;
         // A run longer than the window starts again from this frame.
         if run.count == 0 || ts.0.saturating_sub(run.since.0) > window {
             *run = Run {
@@ -148,12 +149,17 @@ impl FloodWatch {
             return None;
         }
         run.reported = true;
-        let message = format!("{}{}", kind.describe(run.count), limit_hint(path));
+        let facts = kind.facts();
+        let message = format!(
+            "{}{}",
+            facts.what.replace("{n}", &run.count.to_string()),
+            limit_hint(facts.limit)
+        );
         let layer = if kind == Flood::RapidReset {
             Layer::Stream
         } else {
             Layer::Frame
         };
-        Some(Diagnostic::warning(layer, kind.code(), message))
+        Some(Diagnostic::warning(layer, facts.code, message))
     }
 }

@@ -52,15 +52,7 @@ impl Core {
                 Err(err) => {
                     self.push_frame_event(dir, index, header, None, span, first, origin, &raw);
                     let name = header.kind.to_string();
-                    let stream = (header.stream_id != 0).then_some(header.stream_id);
-                    self.diag_full(
-                        Some(dir),
-                        stream,
-                        Some(index),
-                        None,
-                        origin,
-                        err.to_diagnostic(&name).at(span.start),
-                    );
+                    self.frame_diag(dir, &header, index, span, origin, err.to_diagnostic(&name));
                     if matches!(header.kind, FrameType::HEADERS | FrameType::PUSH_PROMISE)
                         || header.kind == FrameType::CONTINUATION
                     {
@@ -116,23 +108,13 @@ impl Core {
         // §4.2: frames larger than the receiver's SETTINGS_MAX_FRAME_SIZE.
         let max = self.settings[dir.reverse()].max_frame_size;
         if header.length > max {
-            self.diag_full(
-                Some(dir),
-                (header.stream_id != 0).then_some(header.stream_id),
-                Some(index),
-                None,
-                origin,
-                Diagnostic::error(
-                    Layer::Frame,
-                    "frame.too_large",
-                    format!(
-                        "{} frame of {} bytes exceeds the receiver's SETTINGS_MAX_FRAME_SIZE of {max}",
-                        header.kind, header.length
-                    ),
-                )
-                .rfc("RFC 9113 §4.2")
-                .at(span.start),
+            let message = format!(
+                "{} frame of {} bytes exceeds the receiver's SETTINGS_MAX_FRAME_SIZE of {max}",
+                header.kind, header.length
             );
+            let d =
+                Diagnostic::error(Layer::Frame, "frame.too_large", message).rfc("RFC 9113 §4.2");
+            self.frame_diag(dir, &header, index, span, origin, d);
         }
         if raw.skipped {
             let message = format!(
@@ -141,15 +123,8 @@ impl Core {
                 header.length,
                 crate::config::limit_hint("frame.max_frame_size")
             );
-            self.diag_full(
-                Some(dir),
-                (header.stream_id != 0).then_some(header.stream_id),
-                Some(index),
-                None,
-                origin,
-                Diagnostic::warning(Layer::Frame, "frame.over_buffer_limit", message)
-                    .at(span.start),
-            );
+            let d = Diagnostic::warning(Layer::Frame, "frame.over_buffer_limit", message);
+            self.frame_diag(dir, &header, index, span, origin, d);
             self.skip(
                 dir,
                 Span::new(span.start + FRAME_HEADER_LEN as u64, span.end),
@@ -180,15 +155,7 @@ impl Core {
             origin.ts,
             &self.cfg.flood,
         ) {
-            let stream = (header.stream_id != 0).then_some(header.stream_id);
-            self.diag_full(
-                Some(dir),
-                stream,
-                Some(index),
-                None,
-                origin,
-                flood.at(span.start),
-            );
+            self.frame_diag(dir, &header, index, span, origin, flood);
         }
         match frame {
             Frame::Data(data) => self.on_data(dir, index, &header, data.data.len(), origin),
@@ -278,6 +245,28 @@ impl Core {
             | Frame::PriorityUpdate(_)
             | Frame::Unknown(_) => {}
         }
+    }
+
+    /// A diagnostic about the frame `index` of `dir` at `span`, on its
+    /// stream (none for stream 0).
+    fn frame_diag(
+        &mut self,
+        dir: Direction,
+        header: &FrameHeader,
+        index: u64,
+        span: Span,
+        origin: Origin,
+        d: Diagnostic,
+    ) {
+        let stream = (header.stream_id != 0).then_some(header.stream_id);
+        self.diag_full(
+            Some(dir),
+            stream,
+            Some(index),
+            None,
+            origin,
+            d.at(span.start),
+        );
     }
 
     #[allow(clippy::too_many_arguments)]

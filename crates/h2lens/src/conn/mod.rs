@@ -107,6 +107,19 @@ pub struct DirStats {
     pub header_blocks: u64,
 }
 
+impl DirStats {
+    /// The bytes in the buckets (`frame_bytes`, `preface_bytes`,
+    /// `http1_bytes`, `skipped`, `tls_bytes`): `bytes`, once the connection
+    /// is finished.
+    pub fn accounted_bytes(&self) -> u64 {
+        self.frame_bytes
+            + self.preface_bytes
+            + self.http1_bytes
+            + self.skipped.values().sum::<u64>()
+            + self.tls_bytes
+    }
+}
+
 fn is_zero(n: &u64) -> bool {
     *n == 0
 }

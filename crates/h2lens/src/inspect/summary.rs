@@ -128,12 +128,13 @@ impl Summary {
                 for dir in [&end.stats.client_to_server, &end.stats.server_to_client] {
                     self.bytes.add_direction(dir);
                 }
-                if let Some(c) = self
-                    .connection_list
-                    .iter_mut()
-                    .rev()
-                    .find(|c| Some(c.conn) == event.conn)
-                {
+                // Numbered in order of appearance: the list is sorted.
+                let at = event.conn.and_then(|id| {
+                    self.connection_list
+                        .binary_search_by_key(&id, |c| c.conn)
+                        .ok()
+                });
+                if let Some(c) = at.and_then(|i| self.connection_list.get_mut(i)) {
                     c.protocol = end.protocol.as_ref().map(|p| p.describe());
                     c.bytes = PerDir {
                         client_to_server: ByteAccounting::of_direction(&end.stats.client_to_server),

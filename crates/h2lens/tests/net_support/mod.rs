@@ -145,3 +145,14 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     let digest = sha2::Sha256::digest(bytes);
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// The capture layer's diagnostics: (code, offset).
+pub fn diagnostics(events: &[CaptureEvent]) -> Vec<(&'static str, Option<u64>)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            CaptureEvent::Diagnostic(d) => Some((d.code, d.offset)),
+            _ => None,
+        })
+        .collect()
+}
