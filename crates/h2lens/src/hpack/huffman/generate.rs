@@ -9,7 +9,8 @@
 //!   whole symbols whose codes fit in those 12 bits: `BITS | LEN1 << 6 |
 //!   COUNT << 10 | SYM1 << 16 | SYM2 << 24`, where `BITS` is the length of
 //!   all `COUNT` codes together and `LEN1` that of the first; `0` when the
-//!   next code is longer than 12 bits. `BITS` sits in the low 6 bits so the
+//!   next code is longer than 12 bits. `SYM2` is 0 when `COUNT` is 1 (the
+//!   decoder's four-lookup fast path ORs both slots into its output word). `BITS` sits in the low 6 bits so the
 //!   decoder can shift its bit accumulator by the entry itself (a 64-bit
 //!   shift uses only those bits): the table lookup and the shift are the
 //!   whole dependency chain from one lookup to the next.

@@ -29,13 +29,13 @@ pub(crate) enum HuffmanError {
 const EOS: u16 = 256;
 
 /// Room [`decode_into`] needs for `src_len` input bytes: one output byte
-/// per 5 input bits (the shortest code), plus one byte of slack because
-/// symbols are written two at a time.
+/// per 5 input bits (the shortest code), plus 8 bytes of slack so that the
+/// fast path's 8-byte stores ([`decode_four`]) fit up to the last symbols.
 #[inline]
 pub(crate) fn max_decoded_len(src_len: usize) -> usize {
     (src_len / 5)
         .saturating_mul(8)
-        .saturating_add(src_len % 5 * 8 / 5 + 2)
+        .saturating_add(src_len % 5 * 8 / 5 + 8)
 }
 
 /// Decodes `src`, appending the octets to `out`.
@@ -76,6 +76,10 @@ pub(crate) fn decode_into(src: &[u8], dst: &mut [u8]) -> Result<usize, HuffmanEr
         let take = ((63 - nbits) >> 3).min(rest.len() as u32);
         nbits += take * 8;
         rest = rest.get(take as usize..).unwrap_or_default();
+
+        if nbits >= 48 && decode_four(&mut acc, &mut nbits, dst, &mut n) {
+            continue;
+        }
 
         // With 12 valid bits, a table entry's codes are all valid.
         while nbits >= 12 {
@@ -170,6 +174,42 @@ pub(crate) fn decode_into(src: &[u8], dst: &mut [u8]) -> Result<usize, HuffmanEr
         Err(HuffmanError::PaddingNotOnes)
     }
 }
+
+/// The fast path: four lookups while at least 48 bits are valid, so that no
+/// lookup needs a bit count check (each uses at most 12 bits), and their up
+/// to 8 symbols go out in one 8-byte store (only the decoded ones count;
+/// the rest of the store is overwritten later or lies past the end). Returns
+/// false, having decoded what it could, at a code of 13 bits or more (for
+/// the checked loop) or when `dst` has no 8 bytes of room left.
+#[inline(always)]
+fn decode_four(acc: &mut u64, nbits: &mut u32, dst: &mut [u8], n: &mut usize) -> bool {
+    let Some(out) = dst.get_mut(*n..).and_then(|d| d.first_chunk_mut::<8>()) else {
+        return false;
+    };
+    let mut word = 0u64;
+    let mut filled = 0u32; // bits of `word` holding symbols
+    let mut all_short = true;
+    for _ in 0..4 {
+        let e = lookup(*acc);
+        if e & COUNT_MASK == 0 {
+            all_short = false;
+            break;
+        }
+        // SYM2 is zero when COUNT is 1 (generate.rs), so OR-ing both slots
+        // leaves the next symbol's byte clear. At most 48 bits are filled
+        // before the fourth lookup, so the shift stays below 64.
+        word |= u64::from(e >> 16) << filled;
+        filled += (e & COUNT_MASK) >> 7; // COUNT × 8
+        *acc <<= e & 63;
+        *nbits -= e & 63;
+    }
+    *out = word.to_le_bytes();
+    *n += (filled / 8) as usize;
+    all_short
+}
+
+/// The COUNT field of a `DECODE` entry (bits 10..=11).
+const COUNT_MASK: u32 = 3 << 10;
 
 #[inline(always)]
 fn lookup(acc: u64) -> u32 {
@@ -353,6 +393,31 @@ mod tests {
             let mut out = Vec::new();
             let fast = decode(&bytes, &mut out).map(|()| out);
             assert_eq!(fast, reference_decode(&bytes), "input {bytes:02x?}");
+        }
+    }
+
+    #[test]
+    fn one_symbol_entries_leave_the_second_slot_clear() {
+        // `decode_four` ORs both symbol slots of every entry into its word.
+        for (i, e) in DECODE.iter().enumerate() {
+            if e & COUNT_MASK == 1 << 10 {
+                assert_eq!(e >> 24, 0, "entry {i:#05x}");
+            }
+        }
+    }
+
+    #[test]
+    fn short_output_buffers_cut_the_output_without_going_out_of_bounds() {
+        let text = b"custom-key: custom-value; www.example.com/index.html?q=1";
+        let mut coded = Vec::new();
+        encode(text, &mut coded);
+        for room in 0..=max_decoded_len(coded.len()) {
+            let mut dst = vec![0u8; room];
+            let n = decode_into(&coded, &mut dst).unwrap();
+            assert!(n <= room);
+            if room >= text.len() + 8 {
+                assert_eq!(dst.get(..n).unwrap(), text, "room {room}");
+            }
         }
     }
 }
