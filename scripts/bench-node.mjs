@@ -8,16 +8,20 @@
 // Every run is one whole process under /usr/bin/time -f '%e %M' (wall
 // seconds, peak RSS), output to /dev/null, runs rotated each round:
 //
-//   native summary        target/release/h2lens summary FILE
+//   native summary        target/release/h2lens summary FILE (one thread per core)
+//   native summary, 1 thread   … summary --threads 1 FILE
 //   native headers        target/release/h2lens headers --json FILE
-//   node pipeline         decodeStream(fs.openAsBlob(FILE), { events: { include: [] } }):
-//                         everything decoded, nothing crosses to JS
+//   node pipeline         decodeFile(FILE, { events: { include: [] } }):
+//                         everything decoded, nothing crosses to JS (the work
+//                         of `summary`: no event is asked for, so header
+//                         fields are counted, not listed)
+//   node pipeline (Blob)  the same through decodeStream(fs.openAsBlob(FILE))
 //   node headers-json     Decoder + drainJsonBytes(), header blocks only, written
 //                         to /dev/null: the same bytes `headers --json` writes
-//   node headers-objects  decodeStream with onEvents, header blocks only, as JS
+//   node headers-objects  decodeFile with onEvents, header blocks only, as JS
 //                         objects (counted, not kept)
-//   node all-objects      decodeStream with onEvents, every event as JS objects
-//   node pipeline 1/4     the pipeline on the first quarter of FILE (memory bound)
+//   node all-objects      decodeFile with onEvents, every event as JS objects
+//   node pipeline 1/4     the Blob pipeline on the first quarter of FILE (memory bound)
 //
 // Node runs use `grpc: false`, as the CLI's listing commands do. The file is
 // read in 1 MiB chunks; nothing keeps the events. Writes target/bench/node.md
@@ -65,12 +69,14 @@ const size = statSync(file).size;
 
 const RUNS = [
   { name: 'native summary', cmd: [cli, 'summary', file] },
+  { name: 'native summary, 1 thread', cmd: [cli, 'summary', '--threads', '1', file] },
   { name: 'native headers --json', cmd: [cli, 'headers', '--json', file] },
   { name: 'node pipeline', node: 'pipeline' },
+  { name: 'node pipeline (Blob)', node: 'pipeline-blob' },
   { name: 'node headers-json', node: 'headers-json' },
   { name: 'node headers-objects', node: 'headers-objects' },
   { name: 'node all-objects', node: 'all-objects' },
-  { name: 'node pipeline 1/4', node: 'pipeline', fraction: 0.25 },
+  { name: 'node pipeline 1/4', node: 'pipeline-blob', fraction: 0.25 },
 ];
 
 const timeFile = join(tmpdir(), `h2lens-bench-node-${process.pid}.time`);
@@ -117,6 +123,7 @@ const summary = RUNS.map((run) => {
 const wallOf = (name) => summary.find((s) => s.run === name).wall;
 const against = {
   'node pipeline': 'native summary',
+  'node pipeline (Blob)': 'native summary',
   'node headers-json': 'native headers --json',
   'node headers-objects': 'native headers --json',
   'node all-objects': 'native summary',
@@ -132,6 +139,8 @@ const lines = [
     const ratio = ref ? `${((wallOf(ref) / s.wall) * 100).toFixed(0)}% of ${ref}` : '';
     return `| ${s.run} | ${s.wall.toFixed(2)} | ${s.mbps.toFixed(0)} | ${ratio} | ${s.rssMiB.toFixed(0)} | ${s.events ?? ''} |`;
   }),
+  '',
+  `One thread against one thread: node pipeline ${((wallOf('native summary, 1 thread') / wallOf('node pipeline')) * 100).toFixed(0)}% of native summary --threads 1.`,
 ];
 mkdirSync(join(root, 'target', 'bench'), { recursive: true });
 writeFileSync(join(root, 'target', 'bench', 'node.md'), `${lines.join('\n')}\n`);
@@ -144,7 +153,7 @@ async function child(mode, path, fraction) {
   const t0 = performance.now();
   const h2lens = await import(pathToFileURL(join(pkg, 'node.js')).href);
   const importMs = performance.now() - t0;
-  const include = { pipeline: [], 'headers-json': ['header_block'], 'headers-objects': ['header_block'] }[mode];
+  const include = { pipeline: [], 'pipeline-blob': [], 'headers-json': ['header_block'], 'headers-objects': ['header_block'] }[mode];
   const options = { grpc: false, ...(include ? { events: { include } } : {}) };
   let events = 0;
   if (mode === 'headers-json') {
@@ -165,10 +174,12 @@ async function child(mode, path, fraction) {
     d.free();
     closeSync(fd);
     closeSync(out);
-  } else {
+  } else if (mode === 'pipeline-blob') {
     let blob = await openAsBlob(path);
     if (fraction < 1) blob = blob.slice(0, Math.floor(blob.size * fraction));
     await h2lens.decodeStream(blob, { ...options, onEvents: (batch) => (events += batch.length) });
+  } else {
+    await h2lens.decodeFile(path, { ...options, onEvents: (batch) => (events += batch.length) });
   }
   console.log(JSON.stringify({ events, importMs }));
 }

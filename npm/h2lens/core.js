@@ -222,36 +222,51 @@ const STREAM_KEYS = new Set(['onProgress', 'onEvents', 'signal', 'chunkSize']);
 const DEFAULT_CHUNK = 1 << 20;
 
 /**
- * Decodes a `Blob` (a `File`) or a `ReadableStream<Uint8Array>` chunk by
- * chunk, so the whole input never has to be in memory. Resolves to a report
- * like `decode()`'s; with `onEvents`, events go to the callback batch by
- * batch and the report's `events` is empty.
+ * Decodes a Blob (a File) or a ReadableStream chunk by chunk, so a large
+ * capture is never in memory at once. `onEvents(batch)` receives events as
+ * they are decoded (then the report's `events` stays empty); `onProgress(bytesRead,
+ * total)` follows the input; `signal` aborts. Resolves to `{ events,
+ * summary, exchanges?, har? }`.
  */
 export async function decodeStream(source, options = {}) {
   assertReady();
+  const isBlob = typeof Blob !== 'undefined' && source instanceof Blob;
+  const isStream = typeof ReadableStream !== 'undefined' && source instanceof ReadableStream;
+  const stream = streamOptions('decodeStream', options);
+  if (!isBlob && !isStream) {
+    throw new Error(`decodeStream: source must be a Blob or a ReadableStream, got ${describe(source)}`);
+  }
+  const chunks = isBlob ? blobChunks(source, stream.chunkSize) : streamChunks(source);
+  return decodeChunks(chunks, isBlob ? source.size : undefined, stream);
+}
+
+/** Checks `decodeStream`-style options; splits off the decoder's. */
+export function streamOptions(fn, options) {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new Error(`decodeStream: options must be an object, got ${describe(options)}`);
+    throw new Error(`${fn}: options must be an object, got ${describe(options)}`);
   }
   const { onProgress, onEvents, signal, chunkSize = DEFAULT_CHUNK } = options;
-  for (const [name, fn] of [['onProgress', onProgress], ['onEvents', onEvents]]) {
-    if (fn !== undefined && typeof fn !== 'function') {
-      throw new Error(`decodeStream: options.${name} must be a function, got ${describe(fn)}`);
+  for (const [name, f] of [['onProgress', onProgress], ['onEvents', onEvents]]) {
+    if (f !== undefined && typeof f !== 'function') {
+      throw new Error(`${fn}: options.${name} must be a function, got ${describe(f)}`);
     }
   }
   if (!Number.isInteger(chunkSize) || chunkSize < 1) {
-    throw new Error(`decodeStream: options.chunkSize must be a positive integer, got ${String(chunkSize)}`);
+    throw new Error(`${fn}: options.chunkSize must be a positive integer, got ${String(chunkSize)}`);
   }
   const decoderOptions = {};
   for (const [k, v] of Object.entries(options)) {
     if (!STREAM_KEYS.has(k)) decoderOptions[k] = v;
   }
+  return { onProgress, onEvents, signal, chunkSize, decoderOptions };
+}
 
-  const isBlob = typeof Blob !== 'undefined' && source instanceof Blob;
-  const isStream = typeof ReadableStream !== 'undefined' && source instanceof ReadableStream;
-  if (!isBlob && !isStream) {
-    throw new Error(`decodeStream: source must be a Blob or a ReadableStream, got ${describe(source)}`);
-  }
-
+/**
+ * The loop every streaming entry shares: `chunks` is an async iterator of
+ * Uint8Array chunks (each may be reused by the source once pushed, as
+ * `push` copies it), `total` the input size when known.
+ */
+export async function decodeChunks(chunks, total, { onProgress, onEvents, signal, chunkSize, decoderOptions }) {
   signal?.throwIfAborted();
   const decoder = new Decoder(decoderOptions);
   const events = [];
@@ -261,37 +276,22 @@ export async function decodeStream(source, options = {}) {
     else for (const e of batch) events.push(e);
   };
   let bytesRead = 0;
-  const total = isBlob ? source.size : undefined;
-  const reader = isStream ? source.getReader() : undefined;
   try {
-    if (isBlob) {
-      while (bytesRead < total) {
-        signal?.throwIfAborted();
-        const end = Math.min(total, bytesRead + chunkSize);
-        const chunk = new Uint8Array(await source.slice(bytesRead, end).arrayBuffer());
-        signal?.throwIfAborted();
-        decoder.push(chunk);
-        bytesRead = end;
+    for (;;) {
+      signal?.throwIfAborted();
+      const { done, value } = await chunks.next();
+      if (done) break;
+      signal?.throwIfAborted();
+      if (!(value instanceof Uint8Array)) {
+        throw new Error(`decodeStream: the stream gave ${describe(value)}, not a Uint8Array chunk`);
+      }
+      // A large chunk is pushed in pieces so events flow out steadily.
+      for (let at = 0; at < value.length; at += chunkSize) {
+        decoder.push(value.subarray(at, Math.min(value.length, at + chunkSize)));
         deliver(decoder.drain());
-        onProgress?.(bytesRead, total);
       }
-    } else {
-      for (;;) {
-        signal?.throwIfAborted();
-        const { done, value } = await reader.read();
-        if (done) break;
-        signal?.throwIfAborted();
-        if (!(value instanceof Uint8Array)) {
-          throw new Error(`decodeStream: the stream gave ${describe(value)}, not a Uint8Array chunk`);
-        }
-        // A large chunk is pushed in pieces so events flow out steadily.
-        for (let at = 0; at < value.length; at += chunkSize) {
-          decoder.push(value.subarray(at, Math.min(value.length, at + chunkSize)));
-          deliver(decoder.drain());
-        }
-        bytesRead += value.length;
-        onProgress?.(bytesRead, undefined);
-      }
+      bytesRead += value.length;
+      onProgress?.(bytesRead, total);
     }
     decoder.finish();
     deliver(decoder.drain());
@@ -300,12 +300,59 @@ export async function decodeStream(source, options = {}) {
     if (decoderOptions.har) report.har = decoder.har();
     return report;
   } catch (err) {
-    if (reader) {
-      reader.cancel(err).catch(() => {});
-    }
+    await chunks.throw?.(err).catch(() => {});
     throw err;
   } finally {
-    reader?.releaseLock?.();
     decoder.free();
   }
+}
+
+/** A read started ahead of its use: if it fails after the decoding has
+ * stopped for another reason (an abort, a throwing callback), nobody awaits
+ * it, and that must not become an unhandled rejection. Awaiting the
+ * returned promise still sees the failure. */
+export function ahead(promise) {
+  promise.catch(() => {});
+  return promise;
+}
+
+/** A Blob's bytes in slices of `chunkSize`, the next one read while the
+ * current one decodes (reading a File waits on I/O). */
+async function* blobChunks(blob, chunkSize) {
+  const total = blob.size;
+  const read = (from) => ahead(blob.slice(from, Math.min(total, from + chunkSize)).arrayBuffer());
+  let next = total > 0 ? read(0) : undefined;
+  for (let at = 0; at < total; ) {
+    const chunk = new Uint8Array(await next);
+    at += chunk.length;
+    next = at < total ? read(at) : undefined;
+    yield chunk;
+  }
+}
+
+/** A ReadableStream's chunks, the next one requested while the current one
+ * decodes. Decoding errors cancel the stream with their reason. */
+function streamChunks(stream) {
+  const reader = stream.getReader();
+  let next = ahead(reader.read());
+  let ended = false;
+  const release = () => {
+    ended = true;
+    reader.releaseLock?.();
+  };
+  return {
+    async next() {
+      const result = await next;
+      if (result.done) release();
+      else next = ahead(reader.read());
+      return result;
+    },
+    async throw(err) {
+      if (!ended) {
+        reader.cancel(err).catch(() => {});
+        release();
+      }
+      return { done: true, value: undefined };
+    },
+  };
 }

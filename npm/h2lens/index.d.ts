@@ -150,6 +150,15 @@ export function decodeStream(
   options?: DecodeStreamOptions,
 ): Promise<Report>;
 
+/**
+ * Node only: decodes the file at `path` chunk by chunk, like
+ * `decodeStream(blob)` with the same options and result, reading through a
+ * file handle (the next chunk while the current one decodes), which in Node
+ * is much cheaper than reading a Blob from `fs.openAsBlob`. In a browser it
+ * rejects: pass the `File` to `decodeStream`.
+ */
+export function decodeFile(path: string | URL | Uint8Array, options?: DecodeStreamOptions): Promise<Report>;
+
 /** The `grpc_call` events of a report (or of an event array). */
 export function grpcCalls(report: Report | Event[]): GrpcCallEvent[];
 

@@ -27,6 +27,13 @@ export {
 
 let pending;
 
+/** Node only (it reads a path from disk): in a browser, pass the `File` to
+ * `decodeStream`. Here it rejects saying so, so that both entries export the
+ * same names. */
+export async function decodeFile() {
+  throw new Error('decodeFile: reading a file by path needs Node; in a browser, use decodeStream(file)');
+}
+
 /**
  * Instantiates the WebAssembly module. `input` is where the .wasm comes from:
  * a URL or string, a `Response` (or a promise of one), the bytes

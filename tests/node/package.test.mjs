@@ -85,6 +85,7 @@ test('loads by name in Node and reports the package version', (t) => {
     'bytesToHex',
     'config',
     'decode',
+    'decodeFile',
     'decodeStream',
     'default',
     'defaultConfig',

@@ -121,19 +121,34 @@ test('drain(max) hands out the same sequence in batches; drain() after the end i
 
 test('events filter: include/exclude pick exactly those events before conversion; the summary still counts all', () => {
   const bytes = read('corpus/grpc_python.pcap');
-  const all = h2lens.decode(bytes).events;
-  const types = h2lens.eventTypes();
-  assert.equal(new Set(types).size, 17);
-  for (const tag of types) {
-    const only = h2lens.decode(bytes, { events: { include: [tag] } });
-    assert.deepEqual(only.events, all.filter((e) => e.event === tag), `include ${tag}`);
-    assert.deepEqual(only.summary, all.at(-1).event === 'summary' ? withoutTag(all.at(-1)) : undefined);
+  // With gRPC calls off, a filter without header blocks or frames also
+  // stops the core from building them (fields counted, not listed): the
+  // events that do pass and the summary must not change.
+  for (const base of [{}, { grpc: false }]) {
+    const all = h2lens.decode(bytes, base).events;
+    const types = h2lens.eventTypes();
+    assert.equal(new Set(types).size, 17);
+    for (const tag of types) {
+      const only = h2lens.decode(bytes, { ...base, events: { include: [tag] } });
+      assert.deepEqual(only.events, all.filter((e) => e.event === tag), `include ${tag}`);
+      assert.deepEqual(only.summary, all.at(-1).event === 'summary' ? withoutTag(all.at(-1)) : undefined);
+    }
+    const noFrames = h2lens.decode(bytes, { ...base, events: { exclude: ['frame', 'header_block'] } });
+    assert.deepEqual(noFrames.events, all.filter((e) => e.event !== 'frame' && e.event !== 'header_block'));
+    const none = h2lens.decode(bytes, { ...base, events: { include: [] } });
+    assert.deepEqual(none.events, []);
+    assert.equal(none.summary.header_blocks, 30);
   }
-  const noFrames = h2lens.decode(bytes, { events: { exclude: ['frame', 'header_block'] } });
-  assert.deepEqual(noFrames.events, all.filter((e) => e.event !== 'frame' && e.event !== 'header_block'));
-  const none = h2lens.decode(bytes, { events: { include: [] } });
-  assert.deepEqual(none.events, []);
-  assert.equal(none.summary.header_blocks, 30);
+});
+
+test('events filter on the mid-stream, CONTINUATION and TLS captures: fewer events built, the same anomalies and summary', () => {
+  for (const name of ['corpus/grpc_python_midstream.pcap', 'corpus/h2c_continuation.pcap', 'corpus/h2_tls_curl.pcap']) {
+    const bytes = read(name);
+    const all = h2lens.decode(bytes, { grpc: false }).events;
+    const kept = ['diagnostic', 'exchange', 'skipped', 'notice', 'summary'];
+    const some = h2lens.decode(bytes, { grpc: false, events: { include: kept } }).events;
+    assert.deepEqual(some, all.filter((e) => kept.includes(e.event)), name);
+  }
 });
 
 function withoutTag(summaryEvent) {
@@ -181,6 +196,58 @@ test('decodeStream over a ReadableStream of odd-sized chunks', async () => {
   const expected = h2lens.decode(bytes, { collect: true });
   assert.deepEqual(report, expected);
   assert.deepEqual(seen.at(-1), [bytes.length, undefined]);
+});
+
+test('decodeFile reads a path as decodeStream reads the Blob, in any chunk size', async () => {
+  for (const name of ['corpus/h2c_continuation.pcap', 'corpus/grpc_python.pcapng', 'tap/linkerd_tap.json']) {
+    const path = join(fixturesDir, name);
+    const bytes = read(name);
+    const expected = h2lens.decode(bytes, { collect: true });
+    for (const chunkSize of [1, 1000, 1 << 20]) {
+      if (chunkSize === 1 && bytes.length > 100_000) continue;
+      const progress = [];
+      const report = await h2lens.decodeFile(path, {
+        chunkSize,
+        collect: true,
+        onProgress: (n, total) => progress.push([n, total]),
+      });
+      assert.deepEqual(report, expected, `${name} in chunks of ${chunkSize}`);
+      assert.deepEqual(progress.at(-1), [bytes.length, bytes.length]);
+      assert.equal(progress.length, Math.ceil(bytes.length / chunkSize));
+    }
+    const batches = [];
+    const streamed = await h2lens.decodeFile(new URL(`file://${path}`), { onEvents: (b) => batches.push(b) });
+    assert.deepEqual(streamed.events, []);
+    assert.deepEqual(batches.flat(), h2lens.decode(bytes).events);
+  }
+});
+
+test('decodeFile: a missing file, bad options, an abort and a throwing callback reject with their reasons', async () => {
+  await assert.rejects(h2lens.decodeFile(join(fixturesDir, 'no-such-file.pcap')), { code: 'ENOENT' });
+  await assert.rejects(h2lens.decodeFile(join(fixturesDir, 'corpus/h2c_curl_prior.pcap'), { chunkSize: 0 }), /^Error: decodeFile: options\.chunkSize must be a positive integer/);
+  await assert.rejects(h2lens.decodeFile(join(fixturesDir, 'corpus/h2c_curl_prior.pcap'), { nope: 1 }), /unknown field `nope`/);
+  const controller = new AbortController();
+  let chunks = 0;
+  await assert.rejects(
+    h2lens.decodeFile(join(fixturesDir, 'corpus/h2c_curl_prior.pcap'), {
+      chunkSize: 100,
+      signal: controller.signal,
+      onProgress: () => {
+        if (++chunks === 3) controller.abort(new Error('stop here'));
+      },
+    }),
+    /stop here/,
+  );
+  assert.equal(chunks, 3);
+  // A throwing callback ends the decoding with its error.
+  await assert.rejects(
+    h2lens.decodeFile(join(fixturesDir, 'corpus/h2c_curl_prior.pcap'), {
+      onEvents: () => {
+        throw new Error('callback failed');
+      },
+    }),
+    /callback failed/,
+  );
 });
 
 test('decodeStream: an abort rejects with the signal’s reason and cancels the stream', async () => {

@@ -5,6 +5,7 @@ import init, {
   bytesToHex,
   config,
   decode,
+  decodeFile,
   decodeStream,
   Decoder,
   defaultConfig,
@@ -110,6 +111,11 @@ export async function streaming(file: Blob, stream: ReadableStream<Uint8Array>, 
   let n = 0;
   await decodeStream(file, { onEvents: (b) => (n += b.length), onProgress: (read, total) => void [read, total], signal });
   const r = await decodeStream(stream, { chunkSize: 1 << 16, format: 'pcapng' });
+  const fromDisk = await decodeFile('/tmp/capture.pcap', { grpc: false, events: { include: ['exchange'] }, signal });
+  await decodeFile(new URL('file:///tmp/capture.pcap'));
+  // @ts-expect-error a path, not the bytes as a number array
+  await decodeFile([1, 2, 3]);
+  n += fromDisk.summary.header_blocks;
   const types: EventType[] = eventTypes();
   return events.length + text.length + Number(finished) + n + r.events.length + types.length;
 }

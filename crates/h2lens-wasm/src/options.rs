@@ -1,5 +1,6 @@
 //! The options of `decode()` and `new Decoder()`, from JS.
 
+use h2lens::config::HeaderFields;
 use h2lens::conn::ConnEvent;
 use h2lens::inspect::{EventKind, InputFormat, Options};
 use h2lens::Config;
@@ -61,9 +62,20 @@ impl DecodeOptions {
             None => EventFilter::all(),
             Some(f) => EventFilter::new(function, f.include, f.exclude)?,
         };
+        let mut config = js.config.unwrap_or_default();
+        // Events nobody receives are not built in full: the core counts
+        // header fields instead of listing them, and counts frames instead
+        // of making frame events, exactly as the CLI's `summary` does (the
+        // core overrides both when gRPC calls or exchanges are collected).
+        if !filter.accepts_tag("header_block") {
+            config.output.header_fields = HeaderFields::Count;
+        }
+        if !filter.accepts_tag("frame") {
+            config.output.frame_events = false;
+        }
         Ok(DecodeOptions {
             core: Options {
-                config: js.config.unwrap_or_default(),
+                config,
                 format: js.format,
                 grpc: js.grpc.unwrap_or(true),
                 decode_raw: js.decode_raw.unwrap_or(true),
@@ -169,5 +181,14 @@ impl EventFilter {
 
     pub fn accepts(&self, kind: &EventKind) -> bool {
         self.keep.get(tag_index(kind)).copied().unwrap_or(true)
+    }
+
+    /// Whether events tagged `tag` (one of [`EVENT_TAGS`]) pass.
+    fn accepts_tag(&self, tag: &str) -> bool {
+        EVENT_TAGS
+            .iter()
+            .position(|t| *t == tag)
+            .and_then(|i| self.keep.get(i).copied())
+            .unwrap_or(true)
     }
 }

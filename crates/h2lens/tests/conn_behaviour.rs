@@ -379,3 +379,46 @@ fn header_table_size_applies_on_ack() {
         codes(&events)
     );
 }
+
+/// SETTINGS_MAX_CONCURRENT_STREAMS (RFC 9113 §5.1.2): streams in "open" or
+/// either "half-closed" state count toward the limit; closed ones (ended by
+/// both sides, or reset) do not. With a limit of 2, only the stream that
+/// finds two others still open is over it.
+#[test]
+fn concurrent_streams_over_the_server_limit() {
+    let mut c = Conn::new();
+    // SETTINGS_MAX_CONCURRENT_STREAMS (0x3) = 2, acknowledged.
+    c.send(S2C, &frame(SETTINGS, 0, 0, &[0, 3, 0, 0, 0, 2]));
+    c.send(C2S, &frame(SETTINGS, ACK, 0, &[]));
+    let mut client = encoder();
+    let mut server = encoder();
+    let mut open = |c: &mut Conn, id: u32| {
+        let block = client.encode(&request(&[]));
+        c.send(C2S, &frame(HEADERS, END_HEADERS | END_STREAM, id, &block));
+    };
+    let mut respond = |c: &mut Conn, id: u32| {
+        let block = server.encode(&[(":status".to_string(), "200".to_string())]);
+        c.send(S2C, &frame(HEADERS, END_HEADERS | END_STREAM, id, &block));
+    };
+    open(&mut c, 1);
+    open(&mut c, 3);
+    respond(&mut c, 1); // 1 closed: {3} open
+    open(&mut c, 5); // {3, 5}: within the limit
+    open(&mut c, 7); // 3 and 5 still open: over it
+    c.send(C2S, &frame(RST_STREAM, 0, 3, &[0, 0, 0, 8])); // 3 reset: {5, 7}
+    respond(&mut c, 5);
+    respond(&mut c, 7); // none open
+    open(&mut c, 9);
+    open(&mut c, 11); // {9, 11}: within the limit
+    let over: Vec<Option<u32>> = c
+        .finish()
+        .iter()
+        .filter_map(|e| match e {
+            ConnEvent::Diagnostic(d) if d.diagnostic.code == "stream.concurrency_exceeded" => {
+                Some(d.stream_id)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(over, [Some(7)]);
+}

@@ -292,6 +292,9 @@ struct Core {
     /// and without gaps.
     flow_known: bool,
     streams: IdMap<u32, Stream>,
+    /// How many of `streams` the client opened (odd ids), kept as streams
+    /// come and go: the concurrency check needs it at every new stream.
+    client_streams: u32,
     /// Recently reset streams, which may still see frames in flight.
     recently_reset: IdSet<u32>,
     recently_reset_order: VecDeque<u32>,
@@ -362,6 +365,7 @@ impl Connection {
                 conn_stalled: PerDir::default(),
                 flow_known: start == ConnStart::Beginning,
                 streams: IdMap::default(),
+                client_streams: 0,
                 recently_reset: IdSet::default(),
                 recently_reset_order: VecDeque::new(),
                 max_stream: PerDir::default(),

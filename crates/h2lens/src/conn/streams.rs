@@ -176,8 +176,7 @@ impl Core {
             );
         }
         if let Some(limit) = self.settings[Direction::ServerToClient].max_concurrent_streams {
-            // Counting is bounded: the map holds at most the stream limit.
-            let open = self.streams.keys().filter(|sid| *sid % 2 == 1).count() as u64;
+            let open = u64::from(self.client_streams);
             if open >= u64::from(limit) && self.start == ConnStart::Beginning {
                 self.diag(
                     Some(c2s),
@@ -224,7 +223,18 @@ impl Core {
             }
         }
         let stream = self.new_stream(id, began_before_capture);
-        self.streams.insert(id, stream);
+        if self.streams.insert(id, stream).is_none() && id % 2 == 1 {
+            self.client_streams += 1;
+        }
+    }
+
+    /// Takes stream `id` out of the open streams.
+    fn remove_stream(&mut self, id: u32) -> Option<Stream> {
+        let stream = self.streams.remove(&id)?;
+        if id % 2 == 1 {
+            self.client_streams = self.client_streams.saturating_sub(1);
+        }
+        Some(stream)
     }
 
     /// Finds (or, for streams that began before the capture, creates) the
@@ -314,7 +324,7 @@ impl Core {
     }
 
     pub(super) fn close_stream(&mut self, id: u32, state: ExchangeState, ts: Timestamp) {
-        let Some(mut stream) = self.streams.remove(&id) else {
+        let Some(mut stream) = self.remove_stream(id) else {
             return;
         };
         if state == ExchangeState::Reset {
@@ -344,7 +354,7 @@ impl Core {
             } else {
                 ExchangeState::Incomplete
             };
-            let Some(mut stream) = self.streams.remove(&id) else {
+            let Some(mut stream) = self.remove_stream(id) else {
                 continue;
             };
             stream.exchange.state = state;
