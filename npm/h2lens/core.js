@@ -236,8 +236,8 @@ export async function decodeStream(source, options = {}) {
   if (!isBlob && !isStream) {
     throw new Error(`decodeStream: source must be a Blob or a ReadableStream, got ${describe(source)}`);
   }
-  const chunks = isBlob ? blobChunks(source, stream.chunkSize) : streamChunks(source);
-  return decodeChunks(chunks, isBlob ? source.size : undefined, stream);
+  const open = isBlob ? () => blobChunks(source, stream.chunkSize) : () => streamChunks(source);
+  return decodeChunks(open, isBlob ? source.size : undefined, stream);
 }
 
 /** Checks `decodeStream`-style options; splits off the decoder's. */
@@ -262,13 +262,22 @@ export function streamOptions(fn, options) {
 }
 
 /**
- * The loop every streaming entry shares: `chunks` is an async iterator of
+ * The loop every streaming entry shares: `open()` gives an async iterator of
  * Uint8Array chunks (each may be reused by the source once pushed, as
- * `push` copies it), `total` the input size when known.
+ * `push` copies it), `total` is the input size when known. The source is
+ * opened only once the options have passed (`new Decoder` checks them), so
+ * a misspelt option leaves a stream unlocked and unread.
  */
-export async function decodeChunks(chunks, total, { onProgress, onEvents, signal, chunkSize, decoderOptions }) {
+export async function decodeChunks(open, total, { onProgress, onEvents, signal, chunkSize, decoderOptions }) {
   signal?.throwIfAborted();
   const decoder = new Decoder(decoderOptions);
+  let chunks;
+  try {
+    chunks = open();
+  } catch (err) {
+    decoder.free();
+    throw err;
+  }
   const events = [];
   const deliver = (batch) => {
     if (batch.length === 0) return;

@@ -49,7 +49,7 @@ export async function decodeFile(path, options = {}) {
   const handle = await open(path, 'r');
   try {
     const { size } = await handle.stat();
-    return await decodeChunks(fileChunks(handle, stream.chunkSize), size, stream);
+    return await decodeChunks(() => fileChunks(handle, stream.chunkSize), size, stream);
   } finally {
     await handle.close();
   }

@@ -313,6 +313,12 @@ test('misuse throws Errors with plain words, and the module keeps working', asyn
   await assert.rejects(h2lens.decodeStream(new Blob([]), { chunkSize: 0 }), /chunkSize must be a positive integer/);
   await assert.rejects(h2lens.decodeStream(new Blob([]), { onEvents: 1 }), /onEvents must be a function/);
   await assert.rejects(h2lens.decodeStream(new Blob([]), { nope: 1 }), /unknown field `nope`/);
+  // Refused options: the stream is neither locked nor read from.
+  let pulls = 0;
+  const untouched = new ReadableStream({ pull: (c) => void (pulls++, c.enqueue(new Uint8Array(1))) }, { highWaterMark: 0 });
+  await assert.rejects(h2lens.decodeStream(untouched, { nope: 1 }), /unknown field `nope`/);
+  assert.equal(untouched.locked, false);
+  assert.equal(pulls, 0);
   // Still working.
   assert.equal(h2lens.decode(read('corpus/h2c_curl_prior.pcap')).summary.header_blocks, 8);
 });
