@@ -53,6 +53,7 @@ impl PlainFields {
         self.fields.clear();
     }
 
+    #[inline]
     pub fn push(&mut self, name: &[u8], value: &[u8], unknown: bool) {
         let start = self.bytes.len();
         self.bytes.extend_from_slice(name);
