@@ -102,23 +102,26 @@ impl Core {
                 _ => {}
             }
         }
-        // The server's preface is a SETTINGS frame (§3.4).
-        if dir == Direction::ServerToClient {
+        // The server's preface is a SETTINGS frame (§3.4), unless the bytes
+        // already read as HTTP/1 (an h2c upgrade's `HTTP/1.1 101`). HTTP/1
+        // is tested first whatever the length, so that the choice does not
+        // depend on how many bytes have arrived: a SETTINGS header never
+        // starts with a letter and a space (that would declare a payload of
+        // megabytes), so nothing real is lost.
+        if dir == Direction::ServerToClient
+            && !matches!(
+                http1::classify(bytes),
+                http1::Start::Request | http1::Start::Response
+            )
+        {
             match FrameHeader::parse_prefix(bytes) {
                 Some(head) if head.kind == FrameType::SETTINGS && head.stream_id == 0 => {
                     input.mode = Mode::Frames;
                     return true;
                 }
                 // Too short to tell a SETTINGS frame header from anything
-                // else: wait for all 9 bytes, unless the bytes are already
-                // an HTTP/1 response (an h2c upgrade's `HTTP/1.1 101`).
-                None if !matches!(
-                    http1::classify(bytes),
-                    http1::Start::Request | http1::Start::Response
-                ) && could_be_settings_header(bytes) =>
-                {
-                    return false;
-                }
+                // else: wait for all 9 bytes.
+                None if could_be_settings_header(bytes) => return false,
                 _ => {}
             }
         }
