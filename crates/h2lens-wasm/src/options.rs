@@ -157,7 +157,7 @@ impl EventFilter {
         exclude: Option<Vec<String>>,
     ) -> Result<EventFilter, JsError> {
         let lookup = |name: &str| {
-            EVENT_TAGS.iter().position(|t| *t == name).ok_or_else(|| {
+            tag_position(name).ok_or_else(|| {
                 JsError::new(&format!(
                     "{function}: unknown event type {} in options.events (known: {})",
                     crate::convert::quoted(name),
@@ -185,10 +185,13 @@ impl EventFilter {
 
     /// Whether events tagged `tag` (one of [`EVENT_TAGS`]) pass.
     fn accepts_tag(&self, tag: &str) -> bool {
-        EVENT_TAGS
-            .iter()
-            .position(|t| *t == tag)
+        tag_position(tag)
             .and_then(|i| self.keep.get(i).copied())
             .unwrap_or(true)
     }
+}
+
+/// Where `tag` is in [`EVENT_TAGS`].
+fn tag_position(tag: &str) -> Option<usize> {
+    EVENT_TAGS.iter().position(|t| *t == tag)
 }

@@ -417,6 +417,11 @@ fn ping_flood() {
     let events = c.finish();
     let d = one_limit_diagnostic(&events, "frame.ping_flood", "flood.pings");
     assert!(d["message"].as_str().unwrap().contains("CVE-2019-9512"));
+    assert!(d["message"]
+        .as_str()
+        .unwrap()
+        .contains(": 1000 PING frames"));
+    assert_eq!(d["layer"], "frame");
     assert_eq!(d["dir"], "client_to_server");
     // The 1000th PING is the one reported: frame index 1 is SETTINGS.
     assert_eq!(d["frame"], 1000);
@@ -503,6 +508,7 @@ fn rapid_reset() {
     let events = c.finish();
     let d = one_limit_diagnostic(&events, "stream.rapid_reset", "flood.rapid_resets");
     assert!(d["message"].as_str().unwrap().contains("CVE-2023-44487"));
+    assert_eq!(d["layer"], "stream");
 
     // Cancelling streams that were answered is not rapid reset.
     let mut c = Conn::default();

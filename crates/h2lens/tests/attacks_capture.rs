@@ -300,3 +300,33 @@ fn conflicting_retransmission_names_the_copy_kept() {
     );
     assert!(message.ends_with("the first copy is kept"), "{message}");
 }
+
+/// Retransmissions older than the comparison window are dropped unchecked;
+/// the skip names the limit that decided it, and only that skip does.
+#[test]
+fn unchecked_old_retransmissions_name_their_limit() {
+    let file = read_fixture("net/tcp_out_of_order.pcap");
+    let no_window = TcpLimits {
+        retransmit_check_bytes: 0,
+        ..TcpLimits::default()
+    };
+    for (limits, expect_old) in [(no_window, true), (TcpLimits::default(), false)] {
+        let (_, net) = net_events(&file, Chunking::Whole, &limits);
+        let skips: Vec<_> = net
+            .iter()
+            .filter_map(|e| match e {
+                NetEvent::Skipped(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        let old: Vec<_> = skips
+            .iter()
+            .filter(|s| s.reason == SkipReason::OldRetransmission)
+            .collect();
+        assert_eq!(!old.is_empty(), expect_old, "{skips:?}");
+        for s in &skips {
+            let hinted = s.detail.contains("--limit tcp.retransmit_check_bytes=N");
+            assert_eq!(hinted, s.reason == SkipReason::OldRetransmission, "{s:?}");
+        }
+    }
+}

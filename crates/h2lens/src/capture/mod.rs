@@ -334,7 +334,13 @@ impl CaptureStats {
     /// `packet_data_bytes + metadata_bytes + skipped_bytes +
     /// undecodable_bytes`: `bytes`, once the reader is finished.
     pub fn accounted_bytes(&self) -> u64 {
-        self.packet_data_bytes + self.metadata_bytes + self.skipped_bytes + self.undecodable_bytes
+        [
+            self.metadata_bytes,
+            self.skipped_bytes,
+            self.undecodable_bytes,
+        ]
+        .iter()
+        .fold(self.packet_data_bytes, |sum, n| sum.saturating_add(*n))
     }
 }
 

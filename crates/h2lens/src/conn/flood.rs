@@ -24,58 +24,63 @@ const KINDS: usize = 6;
 
 /// What a flood is called, where its threshold lives, and what it is.
 struct Facts {
+    layer: Layer,
     code: &'static str,
     /// The threshold's path in [`crate::Config`].
     limit: &'static str,
-    /// `{n}` frames or streams: the words after the count.
+    /// The threshold's value.
+    threshold: fn(&FloodLimits) -> u32,
+    /// The words, `{n}` standing for the count of frames or streams.
     what: &'static str,
 }
 
 impl Flood {
     fn facts(self) -> Facts {
-        let (code, limit, what) = match self {
-            Flood::Ping => (
+        let frame = |code, limit, threshold, what| Facts {
+            layer: Layer::Frame,
+            code,
+            limit,
+            threshold,
+            what,
+        };
+        match self {
+            Flood::Ping => frame(
                 "frame.ping_flood",
                 "flood.pings",
+                |l| l.pings,
                 "ping flood (CVE-2019-9512): {n} PING frames without a request or response between them",
             ),
-            Flood::Settings => (
+            Flood::Settings => frame(
                 "frame.settings_flood",
                 "flood.settings",
+                |l| l.settings,
                 "settings flood (CVE-2019-9515): {n} SETTINGS frames without a request or response between them",
             ),
-            Flood::Reset => (
+            Flood::Reset => frame(
                 "frame.reset_flood",
                 "flood.resets",
+                |l| l.resets,
                 "reset flood (CVE-2019-9514): {n} RST_STREAM frames without a request or response between them",
             ),
-            Flood::Priority => (
+            Flood::Priority => frame(
                 "frame.priority_flood",
                 "flood.priorities",
+                |l| l.priorities,
                 "PRIORITY flood (resource loop, CVE-2019-9513): {n} PRIORITY frames without a request or response between them",
             ),
-            Flood::Empty => (
+            Flood::Empty => frame(
                 "frame.empty_frames_flood",
                 "flood.empty_frames",
+                |l| l.empty_frames,
                 "empty frames flood (CVE-2019-9518): {n} DATA, HEADERS or CONTINUATION frames with no payload and no END_STREAM",
             ),
-            Flood::RapidReset => (
-                "stream.rapid_reset",
-                "flood.rapid_resets",
-                "rapid reset (CVE-2023-44487): the client reset {n} streams before any response came",
-            ),
-        };
-        Facts { code, limit, what }
-    }
-
-    fn threshold(self, limits: &FloodLimits) -> u32 {
-        match self {
-            Flood::Ping => limits.pings,
-            Flood::Settings => limits.settings,
-            Flood::Reset => limits.resets,
-            Flood::Priority => limits.priorities,
-            Flood::Empty => limits.empty_frames,
-            Flood::RapidReset => limits.rapid_resets,
+            Flood::RapidReset => Facts {
+                layer: Layer::Stream,
+                code: "stream.rapid_reset",
+                limit: "flood.rapid_resets",
+                threshold: |l| l.rapid_resets,
+                what: "rapid reset (CVE-2023-44487): the client reset {n} streams before any response came",
+            },
         }
     }
 }
@@ -133,7 +138,8 @@ impl FloodWatch {
     }
 
     fn count(&mut self, kind: Flood, ts: Timestamp, limits: &FloodLimits) -> Option<Diagnostic> {
-        let limit = kind.threshold(limits);
+        let facts = kind.facts();
+        let limit = (facts.threshold)(limits);
         let window = i64::from(limits.window_seconds).saturating_mul(1_000_000_000);
         let run = self.runs.get_mut(kind as usize)?;
         // A run longer than the window starts again from this frame.
@@ -149,17 +155,11 @@ impl FloodWatch {
             return None;
         }
         run.reported = true;
-        let facts = kind.facts();
         let message = format!(
             "{}{}",
             facts.what.replace("{n}", &run.count.to_string()),
             limit_hint(facts.limit)
         );
-        let layer = if kind == Flood::RapidReset {
-            Layer::Stream
-        } else {
-            Layer::Frame
-        };
-        Some(Diagnostic::warning(layer, facts.code, message))
+        Some(Diagnostic::warning(facts.layer, facts.code, message))
     }
 }

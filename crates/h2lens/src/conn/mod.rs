@@ -112,11 +112,10 @@ impl DirStats {
     /// `http1_bytes`, `skipped`, `tls_bytes`): `bytes`, once the connection
     /// is finished.
     pub fn accounted_bytes(&self) -> u64 {
-        self.frame_bytes
-            + self.preface_bytes
-            + self.http1_bytes
-            + self.skipped.values().sum::<u64>()
-            + self.tls_bytes
+        [self.preface_bytes, self.http1_bytes, self.tls_bytes]
+            .iter()
+            .chain(self.skipped.values())
+            .fold(self.frame_bytes, |sum, n| sum.saturating_add(*n))
     }
 }
 

@@ -108,12 +108,9 @@ impl Core {
         // depend on how many bytes have arrived: a SETTINGS header never
         // starts with a letter and a space (that would declare a payload of
         // megabytes), so nothing real is lost.
-        if dir == Direction::ServerToClient
-            && !matches!(
-                http1::classify(bytes),
-                http1::Start::Request | http1::Start::Response
-            )
-        {
+        let http1_start = http1::classify(bytes);
+        let is_http1 = matches!(http1_start, http1::Start::Request | http1::Start::Response);
+        if dir == Direction::ServerToClient && !is_http1 {
             match FrameHeader::parse_prefix(bytes) {
                 Some(head) if head.kind == FrameType::SETTINGS && head.stream_id == 0 => {
                     input.mode = Mode::Frames;
@@ -125,7 +122,7 @@ impl Core {
                 _ => {}
             }
         }
-        match http1::classify(bytes) {
+        match http1_start {
             http1::Start::NeedMore => false,
             http1::Start::Request | http1::Start::Response => {
                 input.mode = Mode::Http1Head;

@@ -162,26 +162,31 @@ impl Sink<'_> {
     /// Emits one [`SkippedPacket`] per non-zero tally.
     fn flush_tally(&mut self) {
         let t = std::mem::take(&mut self.tally);
-        for (reason, bytes, detail) in [
+        // Reason, bytes, words, and the limit that decides it (if any).
+        for (reason, bytes, detail, limit) in [
             (
                 SkipReason::Retransmission,
                 t.retransmission,
                 "retransmitted bytes identical to those already kept",
+                None,
             ),
             (
                 SkipReason::OverlapConflict,
                 t.conflict,
                 "overlapping bytes that differ from those kept (first received wins)",
+                None,
             ),
             (
                 SkipReason::OldRetransmission,
                 t.old,
                 "retransmitted bytes older than the comparison window, dropped unchecked",
+                Some("tcp.retransmit_check_bytes"),
             ),
             (
                 SkipReason::BeforeStreamStart,
                 t.before_start,
                 "bytes before the first captured byte of this direction",
+                None,
             ),
         ] {
             if bytes > 0 {
@@ -190,16 +195,12 @@ impl Sink<'_> {
                     packet: self.pkt.number,
                     layer: Layer::Tcp,
                     reason,
-                    detail: if reason == SkipReason::OldRetransmission {
-                        format!(
-                            "{} ({}){}",
-                            detail,
-                            self.dir.arrow(),
-                            crate::config::limit_hint("tcp.retransmit_check_bytes")
-                        )
-                    } else {
-                        format!("{} ({})", detail, self.dir.arrow())
-                    },
+                    detail: format!(
+                        "{} ({}){}",
+                        detail,
+                        self.dir.arrow(),
+                        limit.map(crate::config::limit_hint).unwrap_or_default()
+                    ),
                     bytes,
                     conn: Some(self.conn),
                 }));
