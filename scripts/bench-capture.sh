@@ -20,8 +20,9 @@
 # and `headers --json` must carry exactly the oracle's (name, value) counts;
 # on each scaled copy, `summary --json` must give k times FILE's counts.
 #
-# Each run is one whole process under /usr/bin/time -f '%e %M': wall seconds
-# and peak RSS in KiB. The order of tools is shuffled each round (seeded by
+# Each run is one whole process under /usr/bin/time -f '%M' (peak RSS in
+# KiB), its wall time read from bash's $EPOCHREALTIME around it (time's own
+# %e has 10 ms steps). The order of tools is shuffled each round (seeded by
 # the round number, so reruns repeat it): a rotation kept the same tool right
 # after tshark in most rounds, and the run after tshark's 659 MiB is often
 # slower whatever it is. Scaled
@@ -166,8 +167,13 @@ PY
 measure() { # scale round tool file
     local status=0 cmd=()
     tool_cmd "$3" "$4"
+    local start=$EPOCHREALTIME
     /usr/bin/time -f '%e %M' -o "$tmp/time" "${cmd[@]}" >/dev/null 2>"$tmp/stderr" || status=$?
-    read -r wall rss < <(tail -n 1 "$tmp/time")
+    local end=$EPOCHREALTIME
+    read -r _ rss < <(tail -n 1 "$tmp/time")
+    # time's %e has 10 ms steps, a tenth of h2lens's run: the shell's clock
+    # (microseconds) instead, around the same process.
+    wall=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$wall" "$rss" "$status" >> "$tsv"
     echo "  ${1}x round $2: $3 ${wall}s, $((rss / 1024)) MiB peak$([ "$status" -ne 0 ] && echo ", exit $status")" >&2
 }
@@ -296,7 +302,7 @@ awk -F'\t' -v sizes="$(du -b "$file" | cut -f1)" '
             w = median(wall, key, n[key]); m = median(rss, key, n[key]) / 1024
             tk = s "\ttshark"; tw = ""; tm = ""
             if (tk in n) { tw = sprintf("%.2f×", median(wall, tk, n[tk]) / w); tm = sprintf("%.2f×", m / (median(rss, tk, n[tk]) / 1024)) }
-            printf "| %s | %s | %d | %.2f | %.0f | %.1f | %s | %s | %d |\n", s, t, n[key], w, m, s * sizes / w / 1e6, tw, tm, failed[key] + 0
+            printf "| %s | %s | %d | %.3f | %.0f | %.1f | %s | %s | %d |\n", s, t, n[key], w, m, s * sizes / w / 1e6, tw, tm, failed[key] + 0
         }
     }' "$tsv" | (read -r h1; read -r h2; echo "$h1"; echo "$h2"; sort -t'|' -k2,2n -k3,3) > target/bench/capture.md
 
