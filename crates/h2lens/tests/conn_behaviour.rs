@@ -337,6 +337,62 @@ fn http_header_rules() {
     assert_eq!(b[0].hpack.fields[1].name.as_bytes(), b"X-Upper");
 }
 
+/// §8.3.1: which pseudo-headers a request lacks, each named once; a
+/// CONNECT request (§8.5) needs `:authority` and neither `:scheme` nor
+/// `:path`. Names with upper-case letters anywhere (first or last of eight
+/// bytes, in a short name) are each reported.
+#[test]
+fn missing_pseudo_headers_named() {
+    fn missing(events: &[ConnEvent]) -> Vec<String> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                ConnEvent::Diagnostic(d) if d.diagnostic.code == "http.missing_pseudo" => {
+                    Some(d.diagnostic.message.clone())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+    let mut c = Conn::new();
+    let mut enc = encoder();
+    let get = enc.encode(&[(":method", "GET"), (":path", "/")]);
+    c.send(C2S, &frame(HEADERS, END_HEADERS | END_STREAM, 1, &get));
+    let connect = enc.encode(&[(":method", "CONNECT"), (":authority", "example.com:443")]);
+    c.send(C2S, &frame(HEADERS, END_HEADERS, 3, &connect));
+    let bare_connect = enc.encode(&[(":method", "CONNECT")]);
+    c.send(C2S, &frame(HEADERS, END_HEADERS, 5, &bare_connect));
+    let nothing = enc.encode(&[("x-only", "1")]);
+    c.send(C2S, &frame(HEADERS, END_HEADERS | END_STREAM, 7, &nothing));
+    let upper = enc.encode(&[
+        (":method", "GET"),
+        (":scheme", "https"),
+        (":path", "/"),
+        ("Ab", "1"),
+        ("abcdefgH", "1"),
+        ("Abcdefghi", "1"),
+        ("abcdefghijklmnopQ", "1"),
+        ("lower-case-only-name", "1"),
+    ]);
+    c.send(C2S, &frame(HEADERS, END_HEADERS | END_STREAM, 9, &upper));
+    let events = c.finish();
+    assert_eq!(
+        missing(&events),
+        [
+            "request without :scheme",
+            "request without :authority",
+            "request without :method",
+            "request without :scheme",
+            "request without :path",
+        ]
+    );
+    let uppercase = codes(&events)
+        .into_iter()
+        .filter(|c| *c == "http.uppercase_name")
+        .count();
+    assert_eq!(uppercase, 4);
+}
+
 /// §5.1: frames on idle streams, and DATA after END_STREAM.
 #[test]
 fn stream_state_rules() {
