@@ -1483,4 +1483,8 @@ export interface OutputOptions {
   header_fields: 'explained' | 'count';
   /** Emit one event per frame (off: frames are still decoded, checked and counted). */
   frame_events: boolean;
+  /** Emit one event per header block (off: blocks are still decoded, checked and counted). */
+  block_events: boolean;
+  /** Emit one event per exchange (off: exchanges are still followed and counted). */
+  exchange_events: boolean;
 }

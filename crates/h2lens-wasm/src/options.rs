@@ -63,15 +63,20 @@ impl DecodeOptions {
             Some(f) => EventFilter::new(function, f.include, f.exclude)?,
         };
         let mut config = js.config.unwrap_or_default();
-        // Events nobody receives are not built in full: the core counts
-        // header fields instead of listing them, and counts frames instead
-        // of making frame events, exactly as the CLI's `summary` does (the
-        // core overrides both when gRPC calls or exchanges are collected).
+        // Events nobody receives are not built: the core counts header
+        // fields instead of listing them, and counts frames, blocks and
+        // exchanges instead of making their events, exactly as the CLI's
+        // `summary` does (the core overrides all of it when gRPC calls or
+        // exchanges are collected).
         if !filter.accepts_tag("header_block") {
             config.output.header_fields = HeaderFields::Count;
+            config.output.block_events = false;
         }
         if !filter.accepts_tag("frame") {
             config.output.frame_events = false;
+        }
+        if !filter.accepts_tag("exchange") {
+            config.output.exchange_events = false;
         }
         Ok(DecodeOptions {
             core: Options {

@@ -241,6 +241,18 @@ pub struct OutputOptions {
     /// `headers`, `exchanges`, `anomalies`). Ignored when gRPC calls or
     /// exchanges are collected, and for tap inputs.
     pub frame_events: bool,
+    /// Emit a header block event per block. Off, blocks are decoded and
+    /// checked all the same (every diagnostic, exchange and table change
+    /// stays; diagnostics still name their block), and
+    /// `inspect::Summary` still counts blocks and fields: for consumers
+    /// that never look at blocks (the CLI's `summary`, `frames`,
+    /// `anomalies`). Ignored when gRPC calls or exchanges are collected,
+    /// and for tap inputs.
+    pub block_events: bool,
+    /// Emit an exchange event per request/response. Off, exchanges are
+    /// followed all the same and `inspect::Summary` counts them. Ignored
+    /// as `block_events` is.
+    pub exchange_events: bool,
 }
 
 /// Whether header block events list their fields (`HeaderBlock::fields`).
@@ -279,6 +291,8 @@ impl Default for OutputOptions {
             data_payloads: DataPayloads::None,
             header_fields: HeaderFields::Explained,
             frame_events: true,
+            block_events: true,
+            exchange_events: true,
         }
     }
 }

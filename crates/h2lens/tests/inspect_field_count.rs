@@ -131,3 +131,80 @@ fn without_frame_events_only_the_frame_events_go() {
     }
     assert!(frames > 1000, "{frames} frame events");
 }
+
+/// Decodes every vendored capture with every event, and again with
+/// `change` applied to the options: the second must give the same events
+/// without those `gone` picks, in the same order (the final summary
+/// included, so it still counts what is no longer an event). Returns how
+/// many events went.
+fn only_these_go(change: impl Fn(&mut Options), gone: impl Fn(&EventKind) -> bool) -> usize {
+    let mut went = 0;
+    for path in captures() {
+        let bytes = std::fs::read(&path).unwrap();
+        let all = decode_with(&bytes, Options::default());
+        let mut options = Options::default();
+        change(&mut options);
+        let fewer = decode_with(&bytes, options);
+        let expected: Vec<String> = all
+            .iter()
+            .filter(|e| {
+                let goes = gone(&e.kind);
+                went += usize::from(goes);
+                !goes
+            })
+            .map(|e| serde_json::to_string(e).unwrap())
+            .collect();
+        let got: Vec<String> = fewer
+            .iter()
+            .map(|e| serde_json::to_string(e).unwrap())
+            .collect();
+        assert_eq!(got, expected, "{}", path.display());
+    }
+    went
+}
+
+/// `OutputOptions::block_events = false`: only the header block events go;
+/// the summary still counts every block and field.
+#[test]
+fn without_block_events_only_the_block_events_go() {
+    let went = only_these_go(
+        |o| o.config.output.block_events = false,
+        |k| matches!(k, EventKind::Conn(ConnEvent::HeaderBlock(_))),
+    );
+    assert!(went > 100, "{went} block events");
+}
+
+/// `OutputOptions::exchange_events = false`: only the exchange events go;
+/// the summary still counts every exchange.
+#[test]
+fn without_exchange_events_only_the_exchange_events_go() {
+    let went = only_these_go(
+        |o| o.config.output.exchange_events = false,
+        |k| matches!(k, EventKind::Conn(ConnEvent::Exchange(_))),
+    );
+    assert!(went > 50, "{went} exchange events");
+}
+
+/// What `h2lens summary` asks for (fields counted, no frame, block or
+/// exchange events): the rest of the events and the summary are the same.
+#[test]
+fn summary_options_leave_the_summary_alone() {
+    let went = only_these_go(
+        |o| {
+            let out = &mut o.config.output;
+            out.header_fields = HeaderFields::Count;
+            out.frame_events = false;
+            out.block_events = false;
+            out.exchange_events = false;
+        },
+        |k| {
+            matches!(
+                k,
+                EventKind::Conn(
+                    ConnEvent::HeaderBlock(_) | ConnEvent::Exchange(_) | ConnEvent::Frame(_)
+                )
+            )
+        },
+    );
+    assert!(went > 1000, "{went} events");
+}

@@ -81,8 +81,14 @@ fn run_listing(
         // --path and --header filters read them).
         options.config.output.header_fields = HeaderFields::Count;
     }
-    // Only the frames listing shows frame events.
-    options.config.output.frame_events = listing == Listing::Frames;
+    // Only the frames listing shows frame events. Block and exchange events
+    // are made for the listing that shows them, and for the --path and
+    // --header filters, which read both.
+    let stream_facts = Filter::new(args.filter.clone()).needs_stream_facts();
+    let output = &mut options.config.output;
+    output.frame_events = listing == Listing::Frames;
+    output.block_events = listing == Listing::Headers || stream_facts;
+    output.exchange_events = listing == Listing::Exchanges || stream_facts;
     let printer = Printer {
         listing,
         json: args.json,
@@ -260,10 +266,14 @@ impl Printer {
 
 pub fn run_summary(args: ListArgs) -> Result<ExitCode, String> {
     let mut out = stdout();
-    // Totals only: header fields are counted, not listed.
+    // Totals only: header fields are counted, not listed, and frames,
+    // blocks and exchanges are counted without making their events.
     let mut options = args.input.options();
-    options.config.output.header_fields = HeaderFields::Count;
-    options.config.output.frame_events = false;
+    let output = &mut options.config.output;
+    output.header_fields = HeaderFields::Count;
+    output.frame_events = false;
+    output.block_events = false;
+    output.exchange_events = false;
     // The totals do not depend on the order between connections, so the
     // connections are shared out between one inspector per core.
     let shards = for_each_event_sharded(

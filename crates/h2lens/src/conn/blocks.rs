@@ -179,11 +179,58 @@ impl Core {
             .map(|e| e.to_diagnostic())
             .chain(hb.diagnostics.iter().cloned())
             .collect();
-        let bytes = self
-            .cfg
-            .output
-            .header_block_bytes
-            .then(|| HexBytes(bytes.to_vec()));
+        let (stream_id, promised_stream_id, end_stream) =
+            (block.stream_id, block.promised_stream_id, block.end_stream);
+        if self.cfg.output.block_events {
+            let bytes = self
+                .cfg
+                .output
+                .header_block_bytes
+                .then(|| HexBytes(bytes.to_vec()));
+            self.emit_block(
+                dir,
+                id,
+                block,
+                bytes,
+                end_headers,
+                first_packet,
+                role,
+                origin,
+                hb,
+            );
+        } else {
+            // As `emit` would, a pending skip run ends here.
+            self.flush_skip();
+            let counts = &mut self.not_emitted;
+            counts.header_blocks += 1;
+            counts.header_fields += hb.fields.len() as u64 + u64::from(hb.fields_not_listed);
+        }
+        for d in diagnostics {
+            self.diag_full(Some(dir), Some(stream_id), None, Some(id), origin, d);
+        }
+        for d in fields_check {
+            self.diag_full(Some(dir), Some(stream_id), None, Some(id), origin, d);
+        }
+        // END_STREAM takes effect once the block is complete (§8.1).
+        if promised_stream_id.is_none() && end_stream {
+            self.end_stream(dir, stream_id, origin);
+        }
+    }
+
+    /// The header block event (`OutputOptions::block_events`).
+    #[allow(clippy::too_many_arguments)]
+    fn emit_block(
+        &mut self,
+        dir: Direction,
+        id: u64,
+        block: PendingBlock,
+        bytes: Option<HexBytes>,
+        end_headers: bool,
+        first_packet: u64,
+        role: BlockRole,
+        origin: Origin,
+        hb: HeaderBlock,
+    ) {
         let event = HeaderBlockEvent {
             id,
             dir,
@@ -204,18 +251,7 @@ impl Core {
             hpack: hb,
             bytes,
         };
-        let stream_id = event.stream_id;
         self.emit(ConnEvent::HeaderBlock(Box::new(event)));
-        for d in diagnostics {
-            self.diag_full(Some(dir), Some(stream_id), None, Some(id), origin, d);
-        }
-        for d in fields_check {
-            self.diag_full(Some(dir), Some(stream_id), None, Some(id), origin, d);
-        }
-        // END_STREAM takes effect once the block is complete (§8.1).
-        if block.promised_stream_id.is_none() && block.end_stream {
-            self.end_stream(dir, stream_id, origin);
-        }
     }
 
     /// A block cut by a limit: not decoded, and the table is now partly

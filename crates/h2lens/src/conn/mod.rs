@@ -124,6 +124,16 @@ fn is_zero(n: &u64) -> bool {
 }
 
 /// Totals for the connection.
+/// What the header block and exchange events left out
+/// (`OutputOptions::block_events`, `exchange_events`) would have counted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NotEmitted {
+    pub header_blocks: u64,
+    /// Fields in those blocks.
+    pub header_fields: u64,
+    pub exchanges: u64,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ConnStats {
     pub client_to_server: DirStats,
@@ -320,6 +330,9 @@ struct Core {
     /// Frames by type not yet taken by [`Connection::take_frame_counts`],
     /// counted when frame events are off (`OutputOptions::frame_events`).
     frame_counts: Vec<(FrameType, u64)>,
+    /// Blocks and exchanges not made into events, not yet taken by
+    /// [`Connection::take_not_emitted`].
+    not_emitted: NotEmitted,
     events: VecDeque<ConnEvent>,
     /// A run of skipped bytes not yet emitted (see `flush_skip`).
     pending_skip: Option<Skipped>,
@@ -377,6 +390,7 @@ impl Connection {
                 next_block_id: 0,
                 plain: fields::PlainFields::default(),
                 frame_counts: Vec::new(),
+                not_emitted: NotEmitted::default(),
                 events: VecDeque::new(),
                 pending_skip: None,
                 exchanges: 0,
@@ -508,6 +522,13 @@ impl Connection {
         for (kind, n) in self.core.frame_counts.drain(..) {
             each(kind, n);
         }
+    }
+
+    /// With block or exchange events off (`OutputOptions::block_events`,
+    /// `exchange_events`): hands over what those events would have counted
+    /// since the last call.
+    pub fn take_not_emitted(&mut self) -> NotEmitted {
+        std::mem::take(&mut self.core.not_emitted)
     }
 
     /// Moves all pending events into `out` (cheaper than one at a time).
@@ -648,6 +669,19 @@ impl Core {
     fn emit(&mut self, event: ConnEvent) {
         self.flush_skip();
         self.events.push_back(event);
+    }
+
+    /// An exchange ends: its event, or its count when exchange events are
+    /// off. Either way a pending skip run ends here, so the events that
+    /// are made do not depend on the option.
+    fn emit_exchange(&mut self, exchange: Exchange) {
+        self.exchanges += 1;
+        if self.cfg.output.exchange_events {
+            self.emit(ConnEvent::Exchange(Box::new(exchange)));
+        } else {
+            self.flush_skip();
+            self.not_emitted.exchanges += 1;
+        }
     }
 
     /// Emits the run of skipped bytes being gathered. Runs are joined

@@ -339,8 +339,7 @@ impl Core {
         }
         stream.exchange.state = state;
         stream.exchange.end = Some(ts);
-        self.exchanges += 1;
-        self.emit(ConnEvent::Exchange(Box::new(stream.exchange)));
+        self.emit_exchange(stream.exchange);
     }
 
     pub(super) fn close_all_streams(&mut self) {
@@ -358,8 +357,7 @@ impl Core {
                 continue;
             };
             stream.exchange.state = state;
-            self.exchanges += 1;
-            self.emit(ConnEvent::Exchange(Box::new(stream.exchange)));
+            self.emit_exchange(stream.exchange);
         }
     }
 }

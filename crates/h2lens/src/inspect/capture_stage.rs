@@ -344,6 +344,5 @@ fn drain_conn(id: u32, conn: &mut Conn, out: &mut Out) {
             kind: EventKind::Conn(ev),
         });
     }
-    conn.decoder
-        .take_frame_counts(|kind, n| out.summary.add_frames(kind, n));
+    out.summary.take_not_emitted(&mut conn.decoder);
 }

@@ -313,9 +313,11 @@ impl Inspector {
         });
         if options.grpc || options.collect {
             // Calls and collected exchanges are built from the listed
-            // fields and the frame events' DATA.
+            // fields, the frame events' DATA and the exchange events.
             config.output.header_fields = crate::config::HeaderFields::Explained;
             config.output.frame_events = true;
+            config.output.block_events = true;
+            config.output.exchange_events = true;
         }
         let collector = options.collect.then(|| {
             let max_body = config.grpc.max_message_size as usize;

@@ -68,7 +68,6 @@ impl RawStage {
                 kind: EventKind::Conn(ev),
             });
         }
-        self.conn
-            .take_frame_counts(|kind, n| out.summary.add_frames(kind, n));
+        out.summary.take_not_emitted(&mut self.conn);
     }
 }

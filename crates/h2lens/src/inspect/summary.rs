@@ -16,6 +16,17 @@ impl Summary {
         }
     }
 
+    /// Counts what `conn` decoded without making events of it (frames,
+    /// blocks and exchanges left out by `OutputOptions`) since the last
+    /// call; with every event on, there is nothing to take.
+    pub(super) fn take_not_emitted(&mut self, conn: &mut crate::conn::Connection) {
+        conn.take_frame_counts(|kind, n| self.add_frames(kind, n));
+        let n = conn.take_not_emitted();
+        self.header_blocks += n.header_blocks;
+        self.header_fields += n.header_fields;
+        self.exchanges += n.exchanges;
+    }
+
     /// Adds the connection totals of another shard's summary (see
     /// [`super::Shard`]) to this one, shard 0's: counts of connections,
     /// frames, blocks, fields, streams, exchanges, calls, diagnostics and

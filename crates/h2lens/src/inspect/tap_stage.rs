@@ -41,8 +41,11 @@ pub(super) enum Output {
 impl TapStage {
     pub fn new(config: &Config) -> TapStage {
         let mut config = config.clone();
-        // Socket traces are small; their frames are always reported.
+        // Socket traces are small; their frames, blocks and exchanges are
+        // always reported.
         config.output.frame_events = true;
+        config.output.block_events = true;
+        config.output.exchange_events = true;
         TapStage {
             config: config.clone(),
             decoder: TapDecoder::new(&config.grpc),
