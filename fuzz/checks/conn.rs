@@ -70,6 +70,12 @@ pub fn check(data: &[u8]) {
         config.output.header_block_bytes = true;
         config.output.data_payloads = h2lens::config::DataPayloads::All;
     }
+    if mode & 16 != 0 {
+        // Counted, not made into events.
+        config.output.frame_events = false;
+        config.output.block_events = false;
+        config.output.exchange_events = false;
+    }
     let mut steps = Vec::new();
     // Client preface first, unless the input says otherwise.
     if mode & 8 == 0 && start == ConnStart::Beginning {

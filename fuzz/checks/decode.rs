@@ -48,8 +48,12 @@ pub fn check(data: &[u8]) {
         options.format = FORMATS.get(usize::from(mode >> 4)).copied();
     }
     if mode & 0x80 != 0 {
-        options.config.output.header_fields = h2lens::config::HeaderFields::Count;
-        options.config.output.frame_events = false;
+        // What `h2lens summary` asks for.
+        let output = &mut options.config.output;
+        output.header_fields = h2lens::config::HeaderFields::Count;
+        output.frame_events = false;
+        output.block_events = false;
+        output.exchange_events = false;
     }
     let bytes = input.rest();
     let whole = run(bytes, 0, &options);
