@@ -301,6 +301,39 @@ impl Serialize for HexBytes {
     }
 }
 
+/// Whether `mark` marks a byte of `bytes`, looked at eight bytes at a time
+/// (header names and values are short: a per-byte loop costs more than the
+/// test). `mark` gets little-endian words of eight bytes and returns a word
+/// that is non-zero when one of its bytes is one it looks for. Words may
+/// overlap (the last eight bytes, or the first and last four), as a byte
+/// looked at twice changes nothing; fewer than four bytes are padded with
+/// `a`, which `mark` must not mark.
+#[inline]
+pub fn any_byte_marked(bytes: &[u8], mark: impl Fn(u64) -> u64) -> bool {
+    let found = if let Some(last) = bytes.last_chunk::<8>() {
+        let mut found = mark(u64::from_le_bytes(*last));
+        for chunk in bytes.chunks_exact(8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            found |= mark(u64::from_le_bytes(word));
+        }
+        found
+    } else if let (Some(first), Some(last)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        let word =
+            u64::from(u32::from_le_bytes(*first)) | u64::from(u32::from_le_bytes(*last)) << 32;
+        mark(word)
+    } else {
+        let word = bytes
+            .iter()
+            .enumerate()
+            .fold(u64::from_ne_bytes([b'a'; 8]), |w, (i, &b)| {
+                w & !(0xff << (8 * i)) | u64::from(b) << (8 * i)
+            });
+        mark(word)
+    };
+    found != 0
+}
+
 /// Serialize raw bytes with the [`Octets`] schema.
 pub fn serialize_octets<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
     match std::str::from_utf8(bytes) {

@@ -249,13 +249,7 @@ fn ip_and_tcp_header_lengths_that_lie() {
         let file = raw_ipv4_pcap(&[bad.clone(), good.clone()]);
         let (cap, net) = net_events(&file, Chunking::Whole, &TcpLimits::default());
         assert_accounted(&cap, file.len());
-        let skipped: Vec<_> = net
-            .iter()
-            .filter_map(|e| match e {
-                NetEvent::Skipped(s) => Some(s),
-                _ => None,
-            })
-            .collect();
+        let skipped = skipped(&net);
         assert_eq!(skipped.len(), 1, "{what}: {skipped:?}");
         assert_eq!(skipped[0].packet, 1, "{what}");
         assert_eq!(skipped[0].reason, reason, "{what}: {}", skipped[0].detail);
@@ -312,13 +306,7 @@ fn unchecked_old_retransmissions_name_their_limit() {
     };
     for (limits, expect_old) in [(no_window, true), (TcpLimits::default(), false)] {
         let (_, net) = net_events(&file, Chunking::Whole, &limits);
-        let skips: Vec<_> = net
-            .iter()
-            .filter_map(|e| match e {
-                NetEvent::Skipped(s) => Some(s),
-                _ => None,
-            })
-            .collect();
+        let skips = skipped(&net);
         let old: Vec<_> = skips
             .iter()
             .filter(|s| s.reason == SkipReason::OldRetransmission)

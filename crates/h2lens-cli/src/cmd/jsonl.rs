@@ -362,33 +362,9 @@ fn octets(out: &mut Vec<u8>, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// Whether `bytes` has a byte a JSON string must escape (below 0x20, `"`,
-/// `\\`) or a non-ASCII one, eight bytes at a time (names and values are
-/// short; the per-byte loop was a seventh of the writer's instructions).
-/// Words may overlap: a byte looked at twice changes nothing.
+/// `\\`) or a non-ASCII one.
 fn needs_care(bytes: &[u8]) -> bool {
-    let found = if let Some(last) = bytes.last_chunk::<8>() {
-        let mut found = care_bytes(u64::from_le_bytes(*last));
-        for chunk in bytes.chunks_exact(8) {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            found |= care_bytes(u64::from_le_bytes(word));
-        }
-        found
-    } else if let (Some(first), Some(last)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
-        let word =
-            u64::from(u32::from_le_bytes(*first)) | u64::from(u32::from_le_bytes(*last)) << 32;
-        care_bytes(word)
-    } else {
-        // 0 to 3 bytes, in a word of plain ones.
-        let word = bytes
-            .iter()
-            .enumerate()
-            .fold(u64::from_ne_bytes([b'a'; 8]), |w, (i, &b)| {
-                w & !(0xff << (8 * i)) | u64::from(b) << (8 * i)
-            });
-        care_bytes(word)
-    };
-    found != 0
+    h2lens::octets::any_byte_marked(bytes, care_bytes)
 }
 
 /// Non-zero when a byte of `x` is below 0x20, `"`, `\\`, or 0x80 and above.

@@ -76,16 +76,15 @@ fn run_listing(
     explain: bool,
 ) -> Result<ExitCode, String> {
     let mut options = args.input.options();
-    if listing != Listing::Headers && !Filter::new(args.filter.clone()).needs_stream_facts() {
-        // Frames, exchanges and anomalies do not show header fields (the
-        // --path and --header filters read them).
-        options.config.output.header_fields = HeaderFields::Count;
-    }
-    // Only the frames listing shows frame events. Block and exchange events
-    // are made for the listing that shows them, and for the --path and
-    // --header filters, which read both.
+    // The --path and --header filters read header blocks (their fields)
+    // and exchanges.
     let stream_facts = Filter::new(args.filter.clone()).needs_stream_facts();
     let output = &mut options.config.output;
+    if listing != Listing::Headers && !stream_facts {
+        // Frames, exchanges and anomalies do not show header fields.
+        output.header_fields = HeaderFields::Count;
+    }
+    // Each kind of event is made for the listing that shows it.
     output.frame_events = listing == Listing::Frames;
     output.block_events = listing == Listing::Headers || stream_facts;
     output.exchange_events = listing == Listing::Exchanges || stream_facts;

@@ -132,8 +132,10 @@ impl Core {
         self.inputs[dir].stats.header_blocks += 1;
         let bytes: &[u8] = direct.unwrap_or(&block.bytes);
         // Count mode keeps names and values in a reused buffer instead of
-        // listing them (taken out of `self` while `self` is borrowed below).
-        let count_only = self.cfg.output.header_fields == HeaderFields::Count;
+        // listing them (taken out of `self` while `self` is borrowed below);
+        // without block events nothing would read the list either.
+        let output = &self.cfg.output;
+        let count_only = output.header_fields == HeaderFields::Count || !output.block_events;
         let mut plain = std::mem::take(&mut self.plain);
         plain.clear();
         let mut hb = if block.over_limit {
@@ -179,25 +181,36 @@ impl Core {
             .map(|e| e.to_diagnostic())
             .chain(hb.diagnostics.iter().cloned())
             .collect();
-        let (stream_id, promised_stream_id, end_stream) =
-            (block.stream_id, block.promised_stream_id, block.end_stream);
+        let stream_id = block.stream_id;
+        // END_STREAM takes effect once the block is complete (§8.1).
+        let ends_stream = block.promised_stream_id.is_none() && block.end_stream;
         if self.cfg.output.block_events {
             let bytes = self
                 .cfg
                 .output
                 .header_block_bytes
                 .then(|| HexBytes(bytes.to_vec()));
-            self.emit_block(
-                dir,
+            let event = HeaderBlockEvent {
                 id,
-                block,
-                bytes,
-                end_headers,
-                first_packet,
+                dir,
+                stream_id,
+                kind: block.kind,
+                promised_stream_id: block.promised_stream_id,
                 role,
-                origin,
-                hb,
-            );
+                packet: first_packet,
+                packets: block.packets,
+                frames: block.frames,
+                fragments: block.fragments,
+                end_stream: block.end_stream,
+                end_headers,
+                padded: block.padded,
+                priority: block.priority,
+                continuation_frames: block.continuation_frames,
+                ts: origin.ts,
+                hpack: hb,
+                bytes,
+            };
+            self.emit(ConnEvent::HeaderBlock(Box::new(event)));
         } else {
             // As `emit` would, a pending skip run ends here.
             self.flush_skip();
@@ -211,47 +224,9 @@ impl Core {
         for d in fields_check {
             self.diag_full(Some(dir), Some(stream_id), None, Some(id), origin, d);
         }
-        // END_STREAM takes effect once the block is complete (§8.1).
-        if promised_stream_id.is_none() && end_stream {
+        if ends_stream {
             self.end_stream(dir, stream_id, origin);
         }
-    }
-
-    /// The header block event (`OutputOptions::block_events`).
-    #[allow(clippy::too_many_arguments)]
-    fn emit_block(
-        &mut self,
-        dir: Direction,
-        id: u64,
-        block: PendingBlock,
-        bytes: Option<HexBytes>,
-        end_headers: bool,
-        first_packet: u64,
-        role: BlockRole,
-        origin: Origin,
-        hb: HeaderBlock,
-    ) {
-        let event = HeaderBlockEvent {
-            id,
-            dir,
-            stream_id: block.stream_id,
-            kind: block.kind,
-            promised_stream_id: block.promised_stream_id,
-            role,
-            packet: first_packet,
-            packets: block.packets,
-            frames: block.frames,
-            fragments: block.fragments,
-            end_stream: block.end_stream,
-            end_headers,
-            padded: block.padded,
-            priority: block.priority,
-            continuation_frames: block.continuation_frames,
-            ts: origin.ts,
-            hpack: hb,
-            bytes,
-        };
-        self.emit(ConnEvent::HeaderBlock(Box::new(event)));
     }
 
     /// A block cut by a limit: not decoded, and the table is now partly

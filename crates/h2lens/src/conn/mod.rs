@@ -123,7 +123,6 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
-/// Totals for the connection.
 /// What the header block and exchange events left out
 /// (`OutputOptions::block_events`, `exchange_events`) would have counted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -133,6 +132,8 @@ pub struct NotEmitted {
     pub header_fields: u64,
     pub exchanges: u64,
 }
+
+/// Totals for the connection.
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ConnStats {

@@ -155,33 +155,9 @@ impl RequiredPseudo {
     }
 }
 
-/// Whether `name` has an ASCII upper-case letter, eight bytes at a time:
-/// header names are short, and a per-byte loop cost 30 instructions a name.
-/// Words may overlap (the last eight bytes, or the first and last four):
-/// a byte looked at twice changes nothing.
+/// Whether `name` has an ASCII upper-case letter.
 fn has_uppercase(name: &[u8]) -> bool {
-    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
-    let found = if let Some(last) = name.last_chunk::<8>() {
-        let mut found = uppercase_bytes(u64::from_le_bytes(*last));
-        for chunk in name.chunks_exact(8) {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            found |= uppercase_bytes(u64::from_le_bytes(word));
-        }
-        found
-    } else if let (Some(first), Some(last)) = (name.first_chunk::<4>(), name.last_chunk::<4>()) {
-        let word =
-            u64::from(u32::from_le_bytes(*first)) | u64::from(u32::from_le_bytes(*last)) << 32;
-        uppercase_bytes(word)
-    } else {
-        // 0 to 3 bytes.
-        let word = name
-            .iter()
-            .enumerate()
-            .fold(0u64, |w, (i, &b)| w | u64::from(b) << (8 * i));
-        uppercase_bytes(word)
-    };
-    found & HIGH != 0
+    crate::octets::any_byte_marked(name, uppercase_bytes)
 }
 
 /// The high bit of each byte of `x` that is `A`..=`Z`. Bytes of 0x80 and

@@ -156,3 +156,13 @@ pub fn diagnostics(events: &[CaptureEvent]) -> Vec<(&'static str, Option<u64>)> 
         })
         .collect()
 }
+
+/// The skipped-packet events among `net`, in order.
+pub fn skipped(net: &[NetEvent]) -> Vec<&h2lens::net::SkippedPacket> {
+    net.iter()
+        .filter_map(|e| match e {
+            NetEvent::Skipped(s) => Some(s),
+            _ => None,
+        })
+        .collect()
+}
