@@ -1,7 +1,7 @@
 //! Reading an input file (or stdin) through the inspector, streaming.
 
 use std::fs::File;
-use std::io::{self, IsTerminal, Read};
+use std::io::{self, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc};
 
@@ -295,45 +295,69 @@ pub fn for_each_event_sharded<S: Default + Send>(
     })
 }
 
-/// Events of one shard handed to the merge: all of the shard's later events
-/// have positions of at least `through`.
+/// Output of one shard handed to the merge: the text of some events, each
+/// with its position; all of the shard's later events have positions of at
+/// least `through`.
 struct Batch {
     shard: usize,
-    events: Vec<(u64, Event)>,
+    text: ShardText,
     through: u64,
     /// The shard's last batch.
     last: bool,
 }
 
-/// Where [`for_each_kept_event`] delivers events, on its output thread.
-pub trait EventSink {
-    fn event(&mut self, event: &Event) -> io::Result<()>;
-    /// After the last event.
-    fn end(&mut self) -> io::Result<()>;
+/// Formatted events of one shard, in its order.
+#[derive(Default)]
+struct ShardText {
+    bytes: Vec<u8>,
+    /// Each event's position and where its text ends in `bytes`.
+    ends: Vec<(u64, usize)>,
 }
 
-/// Events kept per batch.
-const BATCH: usize = 256;
+impl ShardText {
+    fn with_capacity() -> ShardText {
+        ShardText {
+            bytes: Vec::with_capacity(BATCH_BYTES + (BATCH_BYTES >> 2)),
+            ends: Vec::with_capacity(BATCH),
+        }
+    }
+
+    fn is_full(&self) -> bool {
+        self.bytes.len() >= BATCH_BYTES || self.ends.len() >= BATCH
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+    }
+}
+
+/// Events per batch, at most.
+const BATCH: usize = 2048;
+/// Text per batch: a batch is sent once it holds this much.
+const BATCH_BYTES: usize = 128 << 10;
 /// Input per chunk when several shards share it: small, so that shards stay
-/// close together and the merge holds few events.
+/// close together and the merge holds little.
 const SHARED_CHUNK: usize = 256 << 10;
 
 /// Decodes the input with `shards` inspectors on as many threads (as
-/// [`for_each_event_sharded`]), each keeping the events a `keep` filter of
-/// its own selects (each connection's events all reach the same filter, in
-/// order), and hands the kept events to `sink`, on one more thread, in
-/// exactly the order of a single inspector (merged by position, see
-/// `Inspector::next_event_keyed`). Events are freed on the thread that made
-/// them. `sink` failing stops everything; a closed pipe counts as success.
-pub fn for_each_kept_event<K>(
+/// [`for_each_event_sharded`]); on each, a formatter of its own, made by
+/// `make_format`, appends the text of the events it shows (each
+/// connection's events all reach the same formatter, in order; an event
+/// that appends nothing is not shown). The texts are written to `out`, on
+/// one more thread, in exactly the order of a single inspector (merged by
+/// position, see `Inspector::next_event_keyed`). Formatting on the decoding
+/// threads spreads it over the cores; the merge only copies bytes.
+/// Failing to write stops everything; a closed pipe counts as success.
+pub fn for_each_shown_event<F>(
     input: &InputArgs,
     mut options: Options,
     shards: u32,
-    make_keep: impl Fn() -> K + Sync,
-    mut sink: impl EventSink + Send,
+    make_format: impl Fn() -> F + Sync,
+    out: impl Write + Send,
 ) -> Result<(), InputError>
 where
-    K: FnMut(&Event) -> bool,
+    F: FnMut(&mut Vec<u8>, &Event) -> io::Result<()>,
 {
     load_keylog(input, &mut options)?;
     let name = input.file.display().to_string();
@@ -352,7 +376,7 @@ where
         let (batch_tx, batches) = mpsc::sync_channel::<Batch>(2 * shards);
         for index in 0..shards {
             let (chunk_tx, chunk_rx) = mpsc::sync_channel::<Arc<Vec<u8>>>(1);
-            let (spent_tx, spent_rx) = mpsc::channel::<Vec<(u64, Event)>>();
+            let (spent_tx, spent_rx) = mpsc::channel::<ShardText>();
             let batch_tx = batch_tx.clone();
             inputs.push(chunk_tx);
             returns.push(spent_tx);
@@ -361,91 +385,62 @@ where
                 index: index as u32,
                 count: shards as u32,
             };
-            let make_keep = &make_keep;
+            let make_format = &make_format;
             let name = &name;
-            workers.push(scope.spawn(move || {
-                let mut keep = make_keep();
+            workers.push(scope.spawn(move || -> io::Result<()> {
+                let mut format = make_format();
                 let mut inspector = Inspector::new(options);
-                let mut batch = Vec::with_capacity(BATCH);
-                // Printed events come back and are freed one per new kept
-                // event, so the allocator reuses the memory at once.
-                let mut printed: Vec<(u64, Event)> = Vec::new();
-                let mut empty: Vec<Vec<(u64, Event)>> = Vec::new();
-                let mut through = 0u64;
-                // Takes back what the output is done with (at every send, so
-                // nothing piles up in the channel).
-                let take_back =
-                    |printed: &mut Vec<(u64, Event)>, empty: &mut Vec<Vec<(u64, Event)>>| {
-                        for mut old in spent_rx.try_iter() {
-                            printed.append(&mut old);
-                            empty.push(old);
-                        }
-                    };
-                let mut pull = |inspector: &mut Inspector,
-                                batch: &mut Vec<(u64, Event)>,
-                                through: &mut u64|
-                 -> bool {
-                    while let Some((key, event)) = inspector.next_event_keyed() {
-                        *through = key;
-                        note_input_problem(name, &event);
-                        if !keep(&event) {
-                            continue;
-                        }
-                        drop(printed.pop());
-                        batch.push((key, event));
-                        if batch.len() >= BATCH {
-                            take_back(&mut printed, &mut empty);
-                            let next = empty.pop().unwrap_or_else(|| Vec::with_capacity(BATCH));
-                            let events = std::mem::replace(batch, next);
-                            if batch_tx
-                                .send(Batch {
-                                    shard: index,
-                                    events,
-                                    through: key,
-                                    last: false,
-                                })
-                                .is_err()
-                            {
-                                return false;
-                            }
-                        }
-                    }
-                    // Everything up to here is out: say how far.
-                    *through = inspector.position();
-                    take_back(&mut printed, &mut empty);
-                    let next = empty.pop().unwrap_or_default();
-                    let events = std::mem::replace(batch, next);
+                let mut text = ShardText::with_capacity();
+                // Sends `text` on and starts a new one in a buffer the merge
+                // is done with; false when the merge has gone.
+                let send = |text: &mut ShardText, through: u64, last: bool| -> bool {
+                    let mut next = spent_rx.try_recv().unwrap_or_default();
+                    next.clear();
+                    let text = std::mem::replace(text, next);
                     batch_tx
                         .send(Batch {
                             shard: index,
-                            events,
-                            through: *through,
-                            last: false,
+                            text,
+                            through,
+                            last,
                         })
                         .is_ok()
                 };
+                let mut pull =
+                    |inspector: &mut Inspector, text: &mut ShardText| -> io::Result<bool> {
+                        while let Some((key, event)) = inspector.next_event_keyed() {
+                            note_input_problem(name, &event);
+                            let before = text.bytes.len();
+                            format(&mut text.bytes, &event)?;
+                            if text.bytes.len() > before {
+                                text.ends.push((key, text.bytes.len()));
+                                if text.is_full() && !send(text, key, false) {
+                                    return Ok(false);
+                                }
+                            }
+                        }
+                        // Everything up to here is out: say how far.
+                        Ok(send(text, inspector.position(), false))
+                    };
                 for chunk in chunk_rx {
                     inspector.push(&chunk);
-                    if !pull(&mut inspector, &mut batch, &mut through) {
-                        return;
+                    if !pull(&mut inspector, &mut text)? {
+                        return Ok(());
                     }
                 }
                 inspector.finish();
-                if pull(&mut inspector, &mut batch, &mut through) {
-                    let _ = batch_tx.send(Batch {
-                        shard: index,
-                        events: Vec::new(),
-                        through: u64::MAX,
-                        last: true,
-                    });
+                if pull(&mut inspector, &mut text)? {
+                    send(&mut text, u64::MAX, true);
                 }
+                Ok(())
             }));
         }
         drop(batch_tx);
-        // The merge and the sink on their own thread.
+        // The merge and the writing on their own thread.
         let merger = scope.spawn(move || {
-            merge(batches, shards, returns, &mut sink)?;
-            sink.end()
+            let mut out = out;
+            merge(batches, shards, returns, &mut out)?;
+            out.flush()
         });
         // This thread reads and shares each chunk with every shard.
         let mut offset = 0u64;
@@ -479,17 +474,25 @@ where
         }
         drop(inputs);
         let mut panicked = false;
+        let mut unformatted = None;
         for w in workers {
-            panicked |= w.join().is_err();
+            match w.join() {
+                Err(_) => panicked = true,
+                Ok(Err(e)) => unformatted = Some(e),
+                Ok(Ok(())) => {}
+            }
         }
-        let sunk = merger.join();
+        let written = merger.join();
         if let Some(p) = progress {
             p.finish_and_clear();
         }
         if let Some(message) = failed {
             return Err(InputError(message));
         }
-        match sunk {
+        if let Some(e) = unformatted {
+            return Err(InputError(format!("cannot format output: {e}")));
+        }
+        match written {
             _ if panicked => Err(InputError(format!(
                 "decoding {name} failed (a thread panicked)"
             ))),
@@ -502,18 +505,18 @@ where
     })
 }
 
-/// Merges the shards' batches by position (ties: the lower shard first)
-/// into `sink`; spent batches go back to their shard.
+/// Merges the shards' texts by position (ties: the lower shard first) into
+/// `out`; spent texts go back to their shard for reuse.
 fn merge(
     batches: mpsc::Receiver<Batch>,
     shards: usize,
-    returns: Vec<mpsc::Sender<Vec<(u64, Event)>>>,
-    sink: &mut impl EventSink,
+    returns: Vec<mpsc::Sender<ShardText>>,
+    out: &mut impl Write,
 ) -> io::Result<()> {
     #[derive(Default)]
     struct Lane {
-        batches: std::collections::VecDeque<Vec<(u64, Event)>>,
-        /// Index of the next event in the front batch.
+        texts: std::collections::VecDeque<ShardText>,
+        /// Index of the next event in the front text.
         next: usize,
         /// No later event of this shard has a lower position.
         through: u64,
@@ -521,18 +524,22 @@ fn merge(
     }
     impl Lane {
         fn head(&self) -> Option<u64> {
-            self.batches
+            self.texts
                 .front()
-                .and_then(|b| b.get(self.next))
+                .and_then(|t| t.ends.get(self.next))
                 .map(|(key, _)| *key)
         }
     }
     let mut lanes: Vec<Lane> = (0..shards).map(|_| Lane::default()).collect();
     loop {
-        // Consumed batches go back to their shard, to be freed there.
+        // Written texts go back to their shard.
         for (lane, back) in lanes.iter_mut().zip(&returns) {
-            while lane.batches.front().is_some_and(|b| lane.next >= b.len()) {
-                if let Some(spent) = lane.batches.pop_front() {
+            while lane
+                .texts
+                .front()
+                .is_some_and(|t| lane.next >= t.ends.len())
+            {
+                if let Some(spent) = lane.texts.pop_front() {
                     let _ = back.send(spent);
                 }
                 lane.next = 0;
@@ -559,8 +566,8 @@ fn merge(
                     if let Some(lane) = lanes.get_mut(batch.shard) {
                         lane.through = lane.through.max(batch.through);
                         lane.done |= batch.last;
-                        if !batch.events.is_empty() {
-                            lane.batches.push_back(batch.events);
+                        if !batch.text.ends.is_empty() {
+                            lane.texts.push_back(batch.text);
                         }
                     }
                 }
@@ -575,8 +582,13 @@ fn merge(
         let Some(lane) = lanes.get_mut(i) else {
             return Ok(());
         };
-        if let Some((_, event)) = lane.batches.front().and_then(|b| b.get(lane.next)) {
-            sink.event(event)?;
+        if let Some(text) = lane.texts.front() {
+            let start = match lane.next.checked_sub(1) {
+                Some(prev) => text.ends.get(prev).map_or(0, |(_, end)| *end),
+                None => 0,
+            };
+            let end = text.ends.get(lane.next).map_or(start, |(_, end)| *end);
+            out.write_all(text.bytes.get(start..end).unwrap_or_default())?;
         }
         lane.next += 1;
     }

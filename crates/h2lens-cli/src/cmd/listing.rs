@@ -10,9 +10,7 @@ use h2lens::hpack::{Field, Representation, TableKind, TableState, UnknownCause};
 use h2lens::inspect::{ByteAccounting, Event, EventKind, Summary};
 
 use super::filter::{Filter, FilterArgs};
-use super::input::{
-    for_each_event_sharded, for_each_kept_event, shard_count, EventSink, InputArgs,
-};
+use super::input::{for_each_event_sharded, for_each_shown_event, shard_count, InputArgs};
 use super::jsonl;
 
 #[derive(Args, Debug)]
@@ -58,7 +56,7 @@ pub enum Listing {
 type Out = BufWriter<io::Stdout>;
 
 fn stdout() -> Out {
-    BufWriter::with_capacity(1 << 16, io::stdout())
+    BufWriter::with_capacity(1 << 18, io::stdout())
 }
 
 pub fn run_list(listing: Listing, args: ListArgs) -> Result<ExitCode, String> {
@@ -88,39 +86,41 @@ fn run_listing(
     output.frame_events = listing == Listing::Frames;
     output.block_events = listing == Listing::Headers || stream_facts;
     output.exchange_events = listing == Listing::Exchanges || stream_facts;
-    let printer = Printer {
-        listing,
-        json: args.json,
-        grouped,
-        explain,
-        writer: jsonl::Writer::new(if explain || listing != Listing::Headers {
-            jsonl::Detail::Explained
-        } else {
-            jsonl::Detail::Names
-        }),
-        buf: Vec::with_capacity(PRINT_BUFFER * 2),
-        out: None,
+    let detail = if explain || listing != Listing::Headers {
+        jsonl::Detail::Explained
+    } else {
+        jsonl::Detail::Names
     };
     // One inspector per core, each decoding its share of the connections
-    // and keeping what the listing shows; formatting and writing on one
-    // more thread, in the order of a single inspector.
+    // and formatting what the listing shows; one more thread writes the
+    // texts in the order of a single inspector.
     let filter = &args.filter;
-    for_each_kept_event(
+    let json = args.json;
+    for_each_shown_event(
         &args.input,
         options,
         shard_count(&args.input),
         || {
             let mut filter = Filter::new(filter.clone());
-            move |event: &Event| filter.accept(event) && listing.shows(event)
+            let mut printer = Printer {
+                listing,
+                json,
+                grouped,
+                explain,
+                writer: jsonl::Writer::new(detail),
+            };
+            move |out: &mut Vec<u8>, event: &Event| {
+                if filter.accept(event) && listing.shows(event) {
+                    printer.print(out, event)?;
+                }
+                Ok(())
+            }
         },
-        printer,
+        stdout(),
     )
     .map_err(|e| e.to_string())?;
     Ok(ExitCode::SUCCESS)
 }
-
-/// JSON bytes gathered before a write.
-const PRINT_BUFFER: usize = 256 << 10;
 
 impl Listing {
     /// Whether this listing prints `event`.
@@ -147,40 +147,21 @@ impl Listing {
     }
 }
 
-/// Formats the events a listing shows, on the output thread.
+/// Formats the events a listing shows, on a decoding thread.
 struct Printer {
     listing: Listing,
     json: bool,
     grouped: bool,
     explain: bool,
     writer: jsonl::Writer,
-    /// JSON Lines not yet written.
-    buf: Vec<u8>,
-    /// Standard output, opened by the output thread on its first event.
-    out: Option<Out>,
-}
-
-impl EventSink for Printer {
-    fn event(&mut self, event: &Event) -> io::Result<()> {
-        let mut out = self.out.take().unwrap_or_else(stdout);
-        let printed = self.print(&mut out, event);
-        self.out = Some(out);
-        printed
-    }
-
-    fn end(&mut self) -> io::Result<()> {
-        let mut out = self.out.take().unwrap_or_else(stdout);
-        self.flush_buf(&mut out)?;
-        out.flush()
-    }
 }
 
 impl Printer {
-    fn print(&mut self, out: &mut Out, event: &Event) -> io::Result<()> {
+    /// Appends what the listing shows of `event` to `out`.
+    fn print(&mut self, out: &mut Vec<u8>, event: &Event) -> io::Result<()> {
         if self.json {
             match &event.kind {
                 EventKind::Conn(ConnEvent::HeaderBlock(block)) if self.grouped => {
-                    self.flush_buf(out)?;
                     write_grouped(out, &mut self.writer, event, grouped_json(block))?;
                 }
                 EventKind::TapExchange(tx) if self.listing == Listing::Anomalies => {
@@ -195,14 +176,11 @@ impl Printer {
                         {
                             line.extend(d);
                         }
-                        serde_json::to_writer(&mut self.buf, &line).map_err(io::Error::other)?;
-                        self.buf.push(b'\n');
+                        serde_json::to_writer(&mut *out, &line).map_err(io::Error::other)?;
+                        out.push(b'\n');
                     }
                 }
-                _ => self.writer.write(&mut self.buf, event)?,
-            }
-            if self.buf.len() >= PRINT_BUFFER {
-                self.flush_buf(out)?;
+                _ => self.writer.write(out, event)?,
             }
             return Ok(());
         }
@@ -252,14 +230,6 @@ impl Printer {
             (EventKind::TapExchange(tx), Listing::Exchanges) => write_tap_exchange(out, tx),
             _ => Ok(()),
         }
-    }
-
-    fn flush_buf(&mut self, out: &mut Out) -> io::Result<()> {
-        if !self.buf.is_empty() {
-            out.write_all(&self.buf)?;
-            self.buf.clear();
-        }
-        Ok(())
     }
 }
 
@@ -324,7 +294,7 @@ fn severity(s: h2lens::Severity) -> &'static str {
 /// A header block with its fields grouped by name added (as written by
 /// `writer`, so with or without the encoding details).
 fn write_grouped(
-    out: &mut Out,
+    out: &mut Vec<u8>,
     writer: &mut jsonl::Writer,
     event: &Event,
     grouped: serde_json::Value,
@@ -380,7 +350,7 @@ fn table_note(state: &TableState) -> Option<&'static str> {
 }
 
 fn write_block(
-    out: &mut Out,
+    out: &mut Vec<u8>,
     conn: u32,
     block: &HeaderBlockEvent,
     grouped: bool,
@@ -564,7 +534,7 @@ pub fn explain_field(f: &Field) -> String {
     parts.join(", ")
 }
 
-fn write_frame(out: &mut Out, conn: u32, frame: &FrameEvent) -> io::Result<()> {
+fn write_frame(out: &mut Vec<u8>, conn: u32, frame: &FrameEvent) -> io::Result<()> {
     let flags = frame.header.flags.describe(frame.header.kind);
     writeln!(
         out,
@@ -578,7 +548,7 @@ fn write_frame(out: &mut Out, conn: u32, frame: &FrameEvent) -> io::Result<()> {
     )
 }
 
-fn write_exchange(out: &mut Out, conn: u32, ex: &h2lens::conn::Exchange) -> io::Result<()> {
+fn write_exchange(out: &mut Vec<u8>, conn: u32, ex: &h2lens::conn::Exchange) -> io::Result<()> {
     let show = |o: &Option<h2lens::Octets>| {
         o.as_ref()
             .map(|v| v.display().into_owned())
@@ -654,7 +624,7 @@ fn show_opt(o: &Option<h2lens::Octets>) -> String {
 /// A tap exchange's headers: decoded headers as the mesh saw them (no HPACK
 /// detail; for linkerd, not the wire order across names).
 fn write_tap_headers(
-    out: &mut Out,
+    out: &mut Vec<u8>,
     tx: &h2lens::tap::TapExchange,
     grouped: bool,
 ) -> io::Result<()> {
@@ -713,7 +683,7 @@ fn write_tap_headers(
     Ok(())
 }
 
-fn write_tap_exchange(out: &mut Out, tx: &h2lens::tap::TapExchange) -> io::Result<()> {
+fn write_tap_exchange(out: &mut Vec<u8>, tx: &h2lens::tap::TapExchange) -> io::Result<()> {
     let status = tx
         .status
         .map(|s| s.to_string())
