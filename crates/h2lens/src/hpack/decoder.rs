@@ -616,7 +616,7 @@ fn read_int(
 /// Reads a string literal (§5.2) at `block[pos]`: the octets (borrowed from
 /// the block, or Huffman-decoded into `scratch`), whether it was Huffman
 /// coded, and the bytes it took.
-#[inline]
+#[inline(always)]
 fn read_string<'a>(
     block: &'a [u8],
     pos: usize,
