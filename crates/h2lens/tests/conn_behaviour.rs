@@ -478,3 +478,60 @@ fn concurrent_streams_over_the_server_limit() {
         .collect();
     assert_eq!(over, [Some(7)]);
 }
+
+/// Events not made (`OutputOptions`: header blocks, exchanges) still end a
+/// run of skipped bytes, as a made event does: the events that are made
+/// are the same whichever others are left out. Here the server speaks an
+/// unknown protocol, so its bytes are skipped in runs, while the client's
+/// header block and its reset stream's exchange come in between.
+#[test]
+fn events_not_made_still_end_a_skip_run() {
+    let run = |block_events: bool, exchange_events: bool| {
+        let mut cfg = Config::default();
+        cfg.output.frame_events = false;
+        cfg.output.block_events = block_events;
+        cfg.output.exchange_events = exchange_events;
+        let mut c = Conn {
+            conn: Connection::new(&cfg, ConnStart::Beginning),
+            packet: 0,
+        };
+        c.send(C2S, PREFACE);
+        c.send(C2S, &frame(SETTINGS, 0, 0, &[]));
+        c.send(
+            S2C,
+            b"SSH-2.0-OpenSSH_9.2 and more of a protocol that is not HTTP/2\r\n",
+        );
+        let block = encoder().encode(&request(&[]));
+        c.send(C2S, &frame(HEADERS, END_HEADERS | END_STREAM, 1, &block));
+        c.send(S2C, b"the second line of the same unknown protocol\r\n");
+        c.send(C2S, &frame(RST_STREAM, 0, 1, &8u32.to_be_bytes())); // CANCEL
+        c.send(S2C, b"the third line of the same unknown protocol\r\n");
+        c.finish()
+    };
+    let json = |events: &[ConnEvent], leave_out: &dyn Fn(&ConnEvent) -> bool| -> Vec<String> {
+        events
+            .iter()
+            .filter(|e| !leave_out(e))
+            .map(|e| serde_json::to_string(e).unwrap())
+            .collect()
+    };
+    let all = run(true, true);
+    let skip_runs = all
+        .iter()
+        .filter(|e| matches!(e, ConnEvent::Skipped(_)))
+        .count();
+    // Server bytes 0..n in three runs: split by the block, then by the
+    // exchange (each run keeps back a few bytes that could start a frame).
+    assert_eq!(skip_runs, 3, "{:#?}", json(&all, &|_| false));
+    let is_block = |e: &ConnEvent| matches!(e, ConnEvent::HeaderBlock(_));
+    let is_exchange = |e: &ConnEvent| matches!(e, ConnEvent::Exchange(_));
+    assert_eq!(json(&run(false, true), &|_| false), json(&all, &is_block));
+    assert_eq!(
+        json(&run(true, false), &|_| false),
+        json(&all, &is_exchange)
+    );
+    assert_eq!(
+        json(&run(false, false), &|_| false),
+        json(&all, &|e| is_block(e) || is_exchange(e))
+    );
+}
