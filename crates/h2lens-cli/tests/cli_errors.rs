@@ -95,3 +95,71 @@ fn limits_from_the_command_line() {
     );
     assert!(stdout.contains("flood.pings = 1000"), "{stdout}");
 }
+
+/// Output that cannot be written. A full device is an error that says so
+/// (exit 2); a reader that goes away (a closed pipe, as with `| head`) ends
+/// the run quietly and successfully, as other Unix tools do. Both with one
+/// decoding thread and with several (the listings write on their own
+/// thread, whatever the number).
+#[test]
+fn output_that_cannot_be_written() {
+    use std::process::Stdio;
+    let capture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/corpus/grpc_python.pcap");
+    let capture = capture.to_str().unwrap();
+    let story = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/hpack-test-case/go-hpack/story_00.json");
+    let story = story.to_str().unwrap();
+    let mut commands: Vec<Vec<&str>> = vec![
+        vec!["limits"],
+        vec!["limits", "--json"],
+        vec!["hpack", "inflate", story],
+        vec!["har", capture],
+        vec!["grpc", capture],
+    ];
+    for threads in ["1", "2"] {
+        for listing in [
+            &["headers", "--json"][..],
+            &["frames"][..],
+            &["summary"][..],
+        ] {
+            commands.push([listing, &["--threads", threads, capture][..]].concat());
+        }
+    }
+    for args in commands {
+        if Path::new("/dev/full").exists() {
+            let full = std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap();
+            let out = Command::new(env!("CARGO_BIN_EXE_h2lens"))
+                .args(&args)
+                .stdout(full)
+                .output()
+                .expect("run h2lens");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+            assert!(stderr.contains("cannot write output"), "{args:?}: {stderr}");
+        }
+        // The reading end closed before anything is written.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_h2lens"))
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run h2lens");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

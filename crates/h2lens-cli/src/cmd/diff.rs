@@ -173,10 +173,10 @@ pub fn run(args: DiffArgs) -> Result<ExitCode, String> {
         };
         match result {
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => break,
-            other => other.map_err(|e| e.to_string())?,
+            other => super::output::written(other)?,
         }
     }
-    out.flush().ok();
+    super::output::written(out.flush())?;
     // Like diff(1): 1 when something differs.
     Ok(if changed {
         ExitCode::from(1)

@@ -64,7 +64,7 @@ pub fn run(args: GrpcArgs) -> Result<ExitCode, String> {
         }
     })
     .map_err(|e| e.to_string())?;
-    out.flush().ok();
+    super::output::written(out.flush())?;
     if let (Some(want), false) = (args.call, shown) {
         return Err(format!("there is no call {want} (found {n})"));
     }

@@ -26,10 +26,6 @@ pub fn run(args: HarArgs) -> Result<ExitCode, String> {
         .map_err(super::input::json_error)
         .and_then(|()| writeln!(out))
         .and_then(|()| out.flush());
-    match written {
-        Ok(()) => Ok(ExitCode::SUCCESS),
-        // The reader went away (`| head`): not an error.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
-        Err(e) => Err(format!("cannot write output: {e}")),
-    }
+    super::output::written(written)?;
+    Ok(ExitCode::SUCCESS)
 }

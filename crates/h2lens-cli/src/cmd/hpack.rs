@@ -119,9 +119,9 @@ fn read_story(file: Option<PathBuf>) -> Result<Story, String> {
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> Result<(), String> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
-    println!("{text}");
-    Ok(())
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+    text.push('\n');
+    super::output::print(&text)
 }
 
 fn inflate(file: Option<PathBuf>) -> Result<ExitCode, String> {
@@ -199,7 +199,7 @@ fn decode(blocks: &[String], table_size: u32, json: bool) -> Result<ExitCode, St
         if json {
             print_json(&block)?;
         } else {
-            print!("{}", explain(&block, bytes.len()));
+            super::output::print(&explain(&block, bytes.len()))?;
         }
     }
     Ok(if failed {

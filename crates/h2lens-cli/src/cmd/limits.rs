@@ -97,18 +97,20 @@ pub struct LimitsArgs {
 
 /// `h2lens limits`: every limit and its default.
 pub fn run(args: LimitsArgs) -> Result<ExitCode, String> {
-    if args.json {
+    let text = if args.json {
         let json = serde_json::to_string_pretty(&Config::default()).map_err(|e| e.to_string())?;
-        println!("{json}");
-        return Ok(ExitCode::SUCCESS);
-    }
-    println!("# Limits and their defaults. Change one with --limit NAME=N (K, M, G suffixes:");
-    println!(
-        "# powers of 1024), or in JavaScript with {{ config: {{ section: {{ name: N }} }} }}."
-    );
-    for (path, default) in numeric_limits() {
-        println!("{path} = {default}");
-    }
+        format!("{json}\n")
+    } else {
+        let mut text = String::from(
+            "# Limits and their defaults. Change one with --limit NAME=N (K, M, G suffixes:\n\
+             # powers of 1024), or in JavaScript with { config: { section: { name: N } } }.\n",
+        );
+        for (path, default) in numeric_limits() {
+            text.push_str(&format!("{path} = {default}\n"));
+        }
+        text
+    };
+    super::output::print(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,6 +1,6 @@
 //! `h2lens summary | headers | frames | exchanges | anomalies`.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::Args;
@@ -12,6 +12,7 @@ use h2lens::inspect::{ByteAccounting, Event, EventKind, Summary};
 use super::filter::{Filter, FilterArgs};
 use super::input::{for_each_event_sharded, for_each_shown_event, shard_count, InputArgs};
 use super::jsonl;
+use super::output::{stdout, written, Out};
 
 #[derive(Args, Debug)]
 pub struct ListArgs {
@@ -49,14 +50,6 @@ pub enum Listing {
     Frames,
     Exchanges,
     Anomalies,
-}
-
-/// Standard output, buffered (`Stdout`, not its lock, so the output
-/// thread can own it; the buffer makes the locking per 64 KiB).
-type Out = BufWriter<io::Stdout>;
-
-fn stdout() -> Out {
-    BufWriter::with_capacity(1 << 18, io::stdout())
 }
 
 pub fn run_list(listing: Listing, args: ListArgs) -> Result<ExitCode, String> {
@@ -278,8 +271,7 @@ pub fn run_summary(args: ListArgs) -> Result<ExitCode, String> {
             None => Ok(()),
         })
     };
-    result.map_err(|e| e.to_string())?;
-    out.flush().ok();
+    written(result.and_then(|()| out.flush()))?;
     Ok(ExitCode::SUCCESS)
 }
 

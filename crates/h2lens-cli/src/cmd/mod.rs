@@ -9,3 +9,4 @@ pub mod input;
 pub mod jsonl;
 pub mod limits;
 pub mod listing;
+pub mod output;
