@@ -497,10 +497,7 @@ where
                 "decoding {name} failed (a thread panicked)"
             ))),
             Err(_) => Err(InputError("the output thread panicked".into())),
-            Ok(Err(e)) if e.kind() != io::ErrorKind::BrokenPipe => {
-                Err(InputError(format!("cannot write output: {e}")))
-            }
-            Ok(_) => Ok(()),
+            Ok(result) => super::output::written(result).map_err(InputError),
         }
     })
 }
