@@ -315,7 +315,8 @@ struct ShardText {
 }
 
 impl ShardText {
-    fn with_capacity() -> ShardText {
+    /// Empty, with room for one batch.
+    fn new() -> ShardText {
         ShardText {
             bytes: Vec::with_capacity(BATCH_BYTES + (BATCH_BYTES >> 2)),
             ends: Vec::with_capacity(BATCH),
@@ -390,7 +391,7 @@ where
             workers.push(scope.spawn(move || -> io::Result<()> {
                 let mut format = make_format();
                 let mut inspector = Inspector::new(options);
-                let mut text = ShardText::with_capacity();
+                let mut text = ShardText::new();
                 // Sends `text` on and starts a new one in a buffer the merge
                 // is done with; false when the merge has gone.
                 let send = |text: &mut ShardText, through: u64, last: bool| -> bool {
