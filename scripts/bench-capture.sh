@@ -168,9 +168,9 @@ measure() { # scale round tool file
     local status=0 cmd=()
     tool_cmd "$3" "$4"
     local start=$EPOCHREALTIME
-    /usr/bin/time -f '%e %M' -o "$tmp/time" "${cmd[@]}" >/dev/null 2>"$tmp/stderr" || status=$?
+    /usr/bin/time -f '%M' -o "$tmp/time" "${cmd[@]}" >/dev/null 2>"$tmp/stderr" || status=$?
     local end=$EPOCHREALTIME
-    read -r _ rss < <(tail -n 1 "$tmp/time")
+    read -r rss < <(tail -n 1 "$tmp/time")
     # time's %e has 10 ms steps, a tenth of h2lens's run: the shell's clock
     # (microseconds) instead, around the same process.
     wall=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')

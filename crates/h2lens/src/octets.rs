@@ -311,13 +311,14 @@ impl Serialize for HexBytes {
 #[inline]
 pub fn any_byte_marked(bytes: &[u8], mark: impl Fn(u64) -> u64) -> bool {
     let found = if let Some(last) = bytes.last_chunk::<8>() {
-        let mut found = mark(u64::from_le_bytes(*last));
-        for chunk in bytes.chunks_exact(8) {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            found |= mark(u64::from_le_bytes(word));
-        }
-        found
+        // (`first_chunk` of an 8-byte chunk: a word without a copy or a
+        // check that could fail.)
+        bytes
+            .chunks_exact(8)
+            .filter_map(<[u8]>::first_chunk::<8>)
+            .fold(mark(u64::from_le_bytes(*last)), |found, word| {
+                found | mark(u64::from_le_bytes(*word))
+            })
     } else if let (Some(first), Some(last)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
         let word =
             u64::from(u32::from_le_bytes(*first)) | u64::from(u32::from_le_bytes(*last)) << 32;
@@ -332,6 +333,23 @@ pub fn any_byte_marked(bytes: &[u8], mark: impl Fn(u64) -> u64) -> bool {
         mark(word)
     };
     found != 0
+}
+
+/// For [`any_byte_marked`]: the high bit of each byte of `x` (eight bytes
+/// in a word) that lies in `lo..=hi`, a range of ASCII (`hi` at most
+/// 0x7f); the other bits clear. Exact per byte: the bytes are masked to 7
+/// bits first, so no sum carries into the next byte (0x7f + 0x80 < 0x100),
+/// and bytes of 0x80 and above are then left out by `!x`.
+#[inline(always)]
+pub fn ascii_bytes_in(x: u64, lo: u8, hi: u8) -> u64 {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const LOW7: u64 = ONES * 0x7f;
+    const HIGH: u64 = ONES * 0x80;
+    let y = x & LOW7;
+    // High bit set: y >= lo, and y > hi.
+    let at_least_lo = y + ONES * (0x80 - u64::from(lo.min(0x7f)));
+    let past_hi = y + ONES * (0x7f - u64::from(hi.min(0x7f)));
+    at_least_lo & !past_hi & !x & HIGH
 }
 
 /// Serialize raw bytes with the [`Octets`] schema.
@@ -440,6 +458,50 @@ pub fn hex_value(d: u8) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Against the per-byte definition: every byte value in every lane,
+    /// the other lanes holding bytes just inside and just outside the
+    /// range (where a carry or borrow would show).
+    #[test]
+    fn ascii_bytes_in_marks_exactly_the_bytes_in_range() {
+        for (lo, hi) in [
+            (0u8, 0x1f),
+            (b'A', b'Z'),
+            (b'"', b'"'),
+            (0x7f, 0x7f),
+            (b'a', b'a'),
+        ] {
+            let fills = [
+                lo,
+                hi,
+                lo.wrapping_sub(1),
+                hi.wrapping_add(1),
+                0x00,
+                0x7f,
+                0x80,
+                0xff,
+            ];
+            for fill in fills {
+                for lane in 0..8 {
+                    for b in 0..=255u8 {
+                        let mut bytes = [fill; 8];
+                        if let Some(slot) = bytes.get_mut(lane) {
+                            *slot = b;
+                        }
+                        let got = ascii_bytes_in(u64::from_le_bytes(bytes), lo, hi).to_le_bytes();
+                        for (byte, mark) in bytes.iter().zip(got) {
+                            let inside = (lo..=hi).contains(byte);
+                            assert_eq!(
+                                mark,
+                                if inside { 0x80 } else { 0 },
+                                "{lo:#x}..={hi:#x}: {bytes:02x?}"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn utf8_serializes_as_plain_string() {

@@ -307,7 +307,6 @@ struct Batch {
 }
 
 /// Formatted events of one shard, in its order.
-#[derive(Default)]
 struct ShardText {
     bytes: Vec<u8>,
     /// Each event's position and where its text ends in `bytes`.
@@ -393,10 +392,16 @@ where
                 let mut inspector = Inspector::new(options);
                 let mut text = ShardText::new();
                 // Sends `text` on and starts a new one in a buffer the merge
-                // is done with; false when the merge has gone.
+                // is done with (else a new one, sized for a batch so it does
+                // not regrow); false when the merge has gone.
                 let send = |text: &mut ShardText, through: u64, last: bool| -> bool {
-                    let mut next = spent_rx.try_recv().unwrap_or_default();
-                    next.clear();
+                    let next = match spent_rx.try_recv() {
+                        Ok(mut spent) => {
+                            spent.clear();
+                            spent
+                        }
+                        Err(_) => ShardText::new(),
+                    };
                     let text = std::mem::replace(text, next);
                     batch_tx
                         .send(Batch {

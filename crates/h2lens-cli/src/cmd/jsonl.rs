@@ -368,16 +368,13 @@ fn needs_care(bytes: &[u8]) -> bool {
 }
 
 /// Non-zero when a byte of `x` is below 0x20, `"`, `\\`, or 0x80 and above.
-/// "Any byte below n" is the classic `(x - n) & !x & 0x80` per byte, exact
-/// about whether one is (a borrow only follows a byte that is).
 #[inline(always)]
 fn care_bytes(x: u64) -> u64 {
-    const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const HIGH: u64 = ONES * 0x80;
-    let below = |v: u64, n: u8| v.wrapping_sub(ONES * u64::from(n)) & !v & HIGH;
-    below(x, 0x20)
-        | below(x ^ (ONES * u64::from(b'"')), 1)
-        | below(x ^ (ONES * u64::from(b'\\')), 1)
+    use h2lens::octets::ascii_bytes_in;
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    ascii_bytes_in(x, 0, 0x1f)
+        | ascii_bytes_in(x, b'"', b'"')
+        | ascii_bytes_in(x, b'\\', b'\\')
         | x & HIGH
 }
 

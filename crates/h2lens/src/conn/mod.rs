@@ -134,7 +134,6 @@ pub struct NotEmitted {
 }
 
 /// Totals for the connection.
-
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ConnStats {
     pub client_to_server: DirStats,

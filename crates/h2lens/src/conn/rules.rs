@@ -157,21 +157,8 @@ impl RequiredPseudo {
 
 /// Whether `name` has an ASCII upper-case letter.
 fn has_uppercase(name: &[u8]) -> bool {
-    crate::octets::any_byte_marked(name, uppercase_bytes)
-}
-
-/// The high bit of each byte of `x` that is `A`..=`Z`. Bytes of 0x80 and
-/// above are masked to 7 bits first, so that no sum carries into the next
-/// byte (0x7f + 0x3f < 0x100), and then excluded by `!x`.
-#[inline(always)]
-fn uppercase_bytes(x: u64) -> u64 {
-    const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const LOW7: u64 = ONES * 0x7f;
-    const HIGH: u64 = ONES * 0x80;
-    let y = x & LOW7;
-    let at_least_a = y + ONES * (0x80 - b'A' as u64); // high bit: y >= 'A'
-    let past_z = y + ONES * (0x80 - b'Z' as u64 - 1); // high bit: y > 'Z'
-    at_least_a & !past_z & !x & HIGH
+    use crate::octets::{any_byte_marked, ascii_bytes_in};
+    any_byte_marked(name, |x| ascii_bytes_in(x, b'A', b'Z'))
 }
 
 #[cfg(test)]
