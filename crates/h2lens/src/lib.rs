@@ -13,6 +13,22 @@
 //! No layer does I/O, and no input can make a layer panic: malformed input
 //! becomes a [`Diagnostic`] with a byte offset, and every limit lives in
 //! [`Config`].
+//!
+//! ## Rare paths out of line in WebAssembly
+//!
+//! Functions on rare paths (diagnostics, IP fragments, RST and FIN, a
+//! connection's start and end, out-of-order segments, size updates) carry
+//! `#[cfg_attr(target_family = "wasm", inline(never))]`. V8 first runs a
+//! module's code in its baseline compiler and recompiles hot functions in
+//! the background with its optimising one, which takes superlinearly
+//! longer for big functions: with those paths inlined, the hottest
+//! function (a header block's decoding) took about 60 ms to optimise,
+//! while it ran at baseline speed and the compiler threads took both
+//! cores of a two-core machine. Kept out of line, the hot functions are
+//! a third to a half their size, and the first decode of the big capture
+//! in Node is 7 % faster (docs/BENCHMARKS.md). Natively the compiler
+//! decides, except for the HPACK size update, which stays inline as it was
+//! (as a call, native `summary` was about 2 % slower).
 #![forbid(unsafe_code)]
 // Hostile input must never panic the decoder (a panic in WASM kills the
 // user's tab), so the panicking shortcuts are denied outside tests.

@@ -356,11 +356,13 @@ impl Reader {
         self.queue.push_back(event);
     }
 
+    #[cfg_attr(target_family = "wasm", inline(never))]
     fn diag(&mut self, diagnostic: Diagnostic) {
         self.stats.diagnostics += 1;
         self.queue.push_back(CaptureEvent::Diagnostic(diagnostic));
     }
 
+    #[cfg_attr(target_family = "wasm", inline(never))]
     fn skipped(&mut self, block_type: u32, reason: String, span: Span) {
         self.stats.skipped_blocks += 1;
         self.emit(CaptureEvent::Skipped(SkippedBlock {
@@ -372,6 +374,7 @@ impl Reader {
     }
 
     /// Unrecoverable: report, count the rest as undecodable, stop.
+    #[cfg_attr(target_family = "wasm", inline(never))]
     fn stop(&mut self, diagnostic: Diagnostic) {
         self.diag(diagnostic);
         self.stopped = true;
@@ -379,6 +382,7 @@ impl Reader {
         self.advance(Account::Undecodable, rest);
     }
 
+    #[cfg_attr(target_family = "wasm", inline(never))]
     fn end_of_input(&mut self) {
         let rest = self.avail().len();
         let at = self.offset();
@@ -457,6 +461,7 @@ impl Reader {
         Step::NeedMore
     }
 
+    #[cfg_attr(target_family = "wasm", inline(never))]
     fn magic(&mut self) -> Step {
         let at = self.offset();
         let Some(&magic) = self.avail().first_chunk::<4>() else {
@@ -629,6 +634,7 @@ impl Reader {
         self.buf.get(start..end).unwrap_or_default()
     }
 
+    #[cfg_attr(target_family = "wasm", inline(never))]
     fn pcapng_block(&mut self, section_order: ByteOrder) -> Step {
         let at = self.offset();
         let avail = self.avail();
@@ -797,6 +803,7 @@ impl Reader {
 
     /// A block whose content is malformed but whose framing is sound:
     /// report it and skip it.
+    #[cfg_attr(target_family = "wasm", inline(never))]
     fn bad_block(&mut self, block_type: u32, problem: String, span: Span) {
         let name = pcapng::block_name(block_type);
         self.diag(
@@ -811,6 +818,7 @@ impl Reader {
         self.advance(Account::Skipped, span.len() as usize);
     }
 
+    #[cfg_attr(target_family = "wasm", inline(never))]
     fn section_header(&mut self, order: ByteOrder, body: &[u8], span: Span) -> Step {
         let shb = match pcapng::section_header(order, body) {
             Ok(shb) => shb,
@@ -872,6 +880,7 @@ impl Reader {
         Step::Progress
     }
 
+    #[cfg_attr(target_family = "wasm", inline(never))]
     fn interface_description(&mut self, order: ByteOrder, body: &[u8], span: Span) -> Step {
         let idb = match pcapng::interface_description(order, body) {
             Ok(idb) => idb,

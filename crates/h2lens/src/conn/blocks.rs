@@ -190,27 +190,17 @@ impl Core {
                 .output
                 .header_block_bytes
                 .then(|| HexBytes(bytes.to_vec()));
-            let event = HeaderBlockEvent {
-                id,
+            self.emit_block_event(
                 dir,
-                stream_id,
-                kind: block.kind,
-                promised_stream_id: block.promised_stream_id,
+                id,
                 role,
-                packet: first_packet,
-                packets: block.packets,
-                frames: block.frames,
-                fragments: block.fragments,
-                end_stream: block.end_stream,
+                first_packet,
                 end_headers,
-                padded: block.padded,
-                priority: block.priority,
-                continuation_frames: block.continuation_frames,
-                ts: origin.ts,
-                hpack: hb,
+                origin,
+                block,
+                hb,
                 bytes,
-            };
-            self.emit(ConnEvent::HeaderBlock(Box::new(event)));
+            );
         } else {
             // As `emit` would, a pending skip run ends here.
             self.flush_skip();
@@ -229,11 +219,48 @@ impl Core {
         }
     }
 
-    /// A block cut by a limit: not decoded, and the table is now partly
-    /// unknown.
+    /// The event of a decoded block (when block events are on).
+    #[allow(clippy::too_many_arguments)]
+    #[cfg_attr(target_family = "wasm", inline(never))]
+    fn emit_block_event(
+        &mut self,
+        dir: Direction,
+        id: u64,
+        role: BlockRole,
+        packet: u64,
+        end_headers: bool,
+        origin: Origin,
+        block: PendingBlock,
+        hpack: HeaderBlock,
+        bytes: Option<HexBytes>,
+    ) {
+        let event = HeaderBlockEvent {
+            id,
+            dir,
+            stream_id: block.stream_id,
+            kind: block.kind,
+            promised_stream_id: block.promised_stream_id,
+            role,
+            packet,
+            packets: block.packets,
+            frames: block.frames,
+            fragments: block.fragments,
+            end_stream: block.end_stream,
+            end_headers,
+            padded: block.padded,
+            priority: block.priority,
+            continuation_frames: block.continuation_frames,
+            ts: origin.ts,
+            hpack,
+            bytes,
+        };
+        self.emit(ConnEvent::HeaderBlock(Box::new(event)));
+    }
+
     /// A block cut by a limit is not decoded. Its bytes were (as the frames
     /// carrying them), and the limit diagnostic says why; the table is now
     /// partly unknown.
+    #[cfg_attr(target_family = "wasm", inline(never))]
     fn skip_block_over_limit(&mut self, dir: Direction) -> HeaderBlock {
         let decoder = &mut self.hpack[dir];
         let state = decoder.state().clone();
@@ -252,6 +279,7 @@ impl Core {
 
     /// Places a decoded block in its stream's exchange and returns its role.
     #[allow(clippy::too_many_arguments)]
+    #[cfg_attr(target_family = "wasm", inline(never))]
     pub(super) fn place_block(
         &mut self,
         dir: Direction,

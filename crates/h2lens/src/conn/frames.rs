@@ -2,6 +2,7 @@
 //! (§6.5), PING round trips.
 
 use super::*;
+use crate::frame::{FrameError, GoAway};
 
 impl Core {
     pub(super) fn handle_frame(&mut self, dir: Direction, raw: RawFrame<'_>) {
@@ -26,21 +27,7 @@ impl Core {
         let block_open = input.block.as_ref().map(|b| b.stream_id);
         if let Some(block_stream) = block_open {
             if header.kind != FrameType::CONTINUATION || header.stream_id != block_stream {
-                let message = format!(
-                    "{} frame on stream {} arrived while the header block of stream {block_stream} awaited CONTINUATION",
-                    header.kind, header.stream_id
-                );
-                self.diag_full(
-                    Some(dir),
-                    Some(block_stream),
-                    Some(index),
-                    None,
-                    origin,
-                    Diagnostic::error(Layer::Frame, "frame.header_block_interleaved", message)
-                        .rfc("RFC 9113 §6.10")
-                        .at(span.start),
-                );
-                self.finish_block(dir, false, origin);
+                self.block_interrupted(dir, block_stream, index, &header, span, origin);
             }
         }
 
@@ -50,17 +37,7 @@ impl Core {
             match Frame::parse(&header, raw.payload) {
                 Ok(frame) => Some(frame),
                 Err(err) => {
-                    self.push_frame_event(dir, index, header, None, span, first, origin, &raw);
-                    let name = header.kind.to_string();
-                    self.frame_diag(dir, &header, index, span, origin, err.to_diagnostic(&name));
-                    if matches!(header.kind, FrameType::HEADERS | FrameType::PUSH_PROMISE)
-                        || header.kind == FrameType::CONTINUATION
-                    {
-                        // The block's bytes are unreadable: HPACK state is
-                        // now unknown.
-                        self.hpack[dir].mark_gap();
-                    }
-                    return;
+                    return self.unparsable_frame(dir, index, span, first, origin, &raw, err);
                 }
             }
         };
@@ -108,36 +85,10 @@ impl Core {
         // §4.2: frames larger than the receiver's SETTINGS_MAX_FRAME_SIZE.
         let max = self.settings[dir.reverse()].max_frame_size;
         if header.length > max {
-            let message = format!(
-                "{} frame of {} bytes exceeds the receiver's SETTINGS_MAX_FRAME_SIZE of {max}",
-                header.kind, header.length
-            );
-            let d =
-                Diagnostic::error(Layer::Frame, "frame.too_large", message).rfc("RFC 9113 §4.2");
-            self.frame_diag(dir, &header, index, span, origin, d);
+            self.frame_too_large(dir, &header, index, span, origin, max);
         }
         if raw.skipped {
-            let message = format!(
-                "{} frame of {} bytes is larger than h2lens buffers; its payload is skipped{}",
-                header.kind,
-                header.length,
-                crate::config::limit_hint("frame.max_frame_size")
-            );
-            let d = Diagnostic::warning(Layer::Frame, "frame.over_buffer_limit", message);
-            self.frame_diag(dir, &header, index, span, origin, d);
-            self.skip(
-                dir,
-                Span::new(span.start + FRAME_HEADER_LEN as u64, span.end),
-                SkipReason::FrameTooLarge,
-                origin,
-            );
-            if matches!(
-                header.kind,
-                FrameType::HEADERS | FrameType::PUSH_PROMISE | FrameType::CONTINUATION
-            ) {
-                self.hpack[dir].mark_gap();
-            }
-            return;
+            return self.frame_over_buffer(dir, &header, index, span, origin);
         }
         let Some(frame) = parsed else {
             return;
@@ -213,31 +164,7 @@ impl Core {
                 }
             }
             Frame::Ping(ping) => self.on_ping(dir, ping.ack, ping.opaque_data, origin),
-            Frame::GoAway(g) => {
-                self.goaway[dir] = Some(g.last_stream_id);
-                let mut message = format!(
-                    "{} sent GOAWAY {} (last stream {})",
-                    side_name(dir),
-                    g.error_code,
-                    g.last_stream_id
-                );
-                if !g.debug_data.is_empty() {
-                    message.push_str(&format!(": {}", g.debug_data.display()));
-                }
-                let diagnostic = if g.error_code == ErrorCode::NO_ERROR {
-                    Diagnostic::info(Layer::Frame, "frame.goaway", message)
-                } else {
-                    Diagnostic::warning(Layer::Frame, "frame.goaway_error", message)
-                };
-                self.diag_full(
-                    Some(dir),
-                    None,
-                    Some(index),
-                    None,
-                    origin,
-                    diagnostic.rfc("RFC 9113 §6.8"),
-                );
-            }
+            Frame::GoAway(g) => self.on_goaway(dir, index, &g, origin),
             Frame::WindowUpdate(w) => self.on_window_update(dir, &header, w.increment, origin),
             Frame::Priority(_)
             | Frame::AltSvc(_)
@@ -247,8 +174,143 @@ impl Core {
         }
     }
 
+    /// §4.3, §6.10: a frame other than the CONTINUATION of the open header
+    /// block; the block ends unfinished.
+    #[cfg_attr(target_family = "wasm", inline(never))]
+    fn block_interrupted(
+        &mut self,
+        dir: Direction,
+        block_stream: u32,
+        index: u64,
+        header: &FrameHeader,
+        span: Span,
+        origin: Origin,
+    ) {
+        let message = format!(
+            "{} frame on stream {} arrived while the header block of stream {block_stream} awaited CONTINUATION",
+            header.kind, header.stream_id
+        );
+        self.diag_full(
+            Some(dir),
+            Some(block_stream),
+            Some(index),
+            None,
+            origin,
+            Diagnostic::error(Layer::Frame, "frame.header_block_interleaved", message)
+                .rfc("RFC 9113 §6.10")
+                .at(span.start),
+        );
+        self.finish_block(dir, false, origin);
+    }
+
+    /// A frame whose payload does not parse: its event (without a parsed
+    /// frame) and the parse error.
+    #[allow(clippy::too_many_arguments)]
+    #[cfg_attr(target_family = "wasm", inline(never))]
+    fn unparsable_frame(
+        &mut self,
+        dir: Direction,
+        index: u64,
+        span: Span,
+        first: Origin,
+        origin: Origin,
+        raw: &RawFrame<'_>,
+        err: FrameError,
+    ) {
+        let header = raw.header;
+        self.push_frame_event(dir, index, header, None, span, first, origin, raw);
+        let name = header.kind.to_string();
+        self.frame_diag(dir, &header, index, span, origin, err.to_diagnostic(&name));
+        if matches!(header.kind, FrameType::HEADERS | FrameType::PUSH_PROMISE)
+            || header.kind == FrameType::CONTINUATION
+        {
+            // The block's bytes are unreadable: HPACK state is now unknown.
+            self.hpack[dir].mark_gap();
+        }
+    }
+
+    /// §4.2: a frame larger than the receiver's SETTINGS_MAX_FRAME_SIZE.
+    #[cfg_attr(target_family = "wasm", inline(never))]
+    fn frame_too_large(
+        &mut self,
+        dir: Direction,
+        header: &FrameHeader,
+        index: u64,
+        span: Span,
+        origin: Origin,
+        max: u32,
+    ) {
+        let message = format!(
+            "{} frame of {} bytes exceeds the receiver's SETTINGS_MAX_FRAME_SIZE of {max}",
+            header.kind, header.length
+        );
+        let d = Diagnostic::error(Layer::Frame, "frame.too_large", message).rfc("RFC 9113 §4.2");
+        self.frame_diag(dir, header, index, span, origin, d);
+    }
+
+    /// A frame larger than h2lens buffers: its payload is skipped.
+    #[cfg_attr(target_family = "wasm", inline(never))]
+    fn frame_over_buffer(
+        &mut self,
+        dir: Direction,
+        header: &FrameHeader,
+        index: u64,
+        span: Span,
+        origin: Origin,
+    ) {
+        let message = format!(
+            "{} frame of {} bytes is larger than h2lens buffers; its payload is skipped{}",
+            header.kind,
+            header.length,
+            crate::config::limit_hint("frame.max_frame_size")
+        );
+        let d = Diagnostic::warning(Layer::Frame, "frame.over_buffer_limit", message);
+        self.frame_diag(dir, header, index, span, origin, d);
+        self.skip(
+            dir,
+            Span::new(span.start + FRAME_HEADER_LEN as u64, span.end),
+            SkipReason::FrameTooLarge,
+            origin,
+        );
+        if matches!(
+            header.kind,
+            FrameType::HEADERS | FrameType::PUSH_PROMISE | FrameType::CONTINUATION
+        ) {
+            self.hpack[dir].mark_gap();
+        }
+    }
+
+    /// §6.8: GOAWAY, reported as a diagnostic (a warning unless NO_ERROR).
+    #[cfg_attr(target_family = "wasm", inline(never))]
+    fn on_goaway(&mut self, dir: Direction, index: u64, g: &GoAway, origin: Origin) {
+        self.goaway[dir] = Some(g.last_stream_id);
+        let mut message = format!(
+            "{} sent GOAWAY {} (last stream {})",
+            side_name(dir),
+            g.error_code,
+            g.last_stream_id
+        );
+        if !g.debug_data.is_empty() {
+            message.push_str(&format!(": {}", g.debug_data.display()));
+        }
+        let diagnostic = if g.error_code == ErrorCode::NO_ERROR {
+            Diagnostic::info(Layer::Frame, "frame.goaway", message)
+        } else {
+            Diagnostic::warning(Layer::Frame, "frame.goaway_error", message)
+        };
+        self.diag_full(
+            Some(dir),
+            None,
+            Some(index),
+            None,
+            origin,
+            diagnostic.rfc("RFC 9113 §6.8"),
+        );
+    }
+
     /// A diagnostic about the frame `index` of `dir` at `span`, on its
     /// stream (none for stream 0).
+    #[cfg_attr(target_family = "wasm", inline(never))]
     fn frame_diag(
         &mut self,
         dir: Direction,
@@ -432,6 +494,7 @@ impl Core {
         }
     }
 
+    #[cfg_attr(target_family = "wasm", inline(never))]
     pub(super) fn on_rst(
         &mut self,
         dir: Direction,
@@ -453,6 +516,7 @@ impl Core {
         self.close_stream(id, ExchangeState::Reset, origin.ts);
     }
 
+    #[cfg_attr(target_family = "wasm", inline(never))]
     pub(super) fn on_window_update(
         &mut self,
         dir: Direction,
@@ -508,6 +572,7 @@ impl Core {
         }
     }
 
+    #[cfg_attr(target_family = "wasm", inline(never))]
     pub(super) fn on_settings_ack(&mut self, dir: Direction, origin: Origin) {
         // An ACK from `dir` acknowledges the oldest SETTINGS its peer sent.
         let sender = dir.reverse();
@@ -529,6 +594,7 @@ impl Core {
     }
 
     /// Settings `sender` announced now govern what its peer sends.
+    #[cfg_attr(target_family = "wasm", inline(never))]
     pub(super) fn apply_settings(
         &mut self,
         sender: Direction,
@@ -580,6 +646,7 @@ impl Core {
         }));
     }
 
+    #[cfg_attr(target_family = "wasm", inline(never))]
     pub(super) fn on_ping(&mut self, dir: Direction, ack: bool, data: [u8; 8], origin: Origin) {
         if !ack {
             let pings = &mut self.pings[dir];

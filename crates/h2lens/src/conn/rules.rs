@@ -6,6 +6,7 @@ use crate::octets::display_bytes;
 
 /// HTTP-level rules on the decoded fields (RFC 9113 §8.2, §8.3) of a block
 /// with `role`; `complete`: decoded without error against a synced table.
+#[cfg_attr(target_family = "wasm", inline(never))]
 pub(super) fn header_rule_findings(
     role: BlockRole,
     fields: &(impl FieldView + ?Sized),

@@ -309,31 +309,7 @@ impl Decoder {
 
             // §6.3 Dynamic Table Size Update: 001xxxxx.
             if first & 0xe0 == 0x20 {
-                let (size, n) = read_int(block, pos, 5, start)?;
-                if field_seen {
-                    return Err(err(DecodeErrorKind::SizeUpdateAfterField { size }));
-                }
-                let limit = if self.settings_known {
-                    self.settings_limit
-                } else {
-                    self.limits.max_table_size
-                };
-                if size > limit {
-                    return Err(err(DecodeErrorKind::SizeUpdateAboveLimit { size, limit }));
-                }
-                if !self.settings_known && size > self.settings_limit {
-                    // The peer allowed at least this much.
-                    self.settings_limit = size;
-                }
-                if owed.is_some_and(|min| size <= min) {
-                    owed = None;
-                }
-                self.max_size_assumed = false;
-                self.table
-                    .set_max_size(size, number, &mut |e| sink.evicted(e));
-                sink.size_update(size, Span::new(start as u64, (start + n) as u64));
-                self.refresh_state();
-                pos += n;
+                pos += self.size_update(block, pos, field_seen, &mut owed, number, sink)?;
                 continue;
             }
 
@@ -495,6 +471,51 @@ impl Decoder {
             self.missing_size_update(min, pos, number, sink);
         }
         Ok(())
+    }
+
+    /// §6.3: the Dynamic Table Size Update at `pos` (its first byte is
+    /// 001xxxxx); returns its length. `owed`: the smallest size the encoder
+    /// must still signal (§4.2), cleared once a small enough one came.
+    #[cfg_attr(target_family = "wasm", inline(never))]
+    #[cfg_attr(not(target_family = "wasm"), inline(always))]
+    fn size_update<S: Sink>(
+        &mut self,
+        block: &[u8],
+        pos: usize,
+        field_seen: bool,
+        owed: &mut Option<u32>,
+        number: u64,
+        sink: &mut S,
+    ) -> Result<usize, DecodeError> {
+        let err = |kind| DecodeError {
+            offset: offset32(pos),
+            kind,
+        };
+        let (size, n) = read_int(block, pos, 5, pos)?;
+        if field_seen {
+            return Err(err(DecodeErrorKind::SizeUpdateAfterField { size }));
+        }
+        let limit = if self.settings_known {
+            self.settings_limit
+        } else {
+            self.limits.max_table_size
+        };
+        if size > limit {
+            return Err(err(DecodeErrorKind::SizeUpdateAboveLimit { size, limit }));
+        }
+        if !self.settings_known && size > self.settings_limit {
+            // The peer allowed at least this much.
+            self.settings_limit = size;
+        }
+        if owed.is_some_and(|min| size <= min) {
+            *owed = None;
+        }
+        self.max_size_assumed = false;
+        self.table
+            .set_max_size(size, number, &mut |e| sink.evicted(e));
+        sink.size_update(size, Span::new(pos as u64, (pos + n) as u64));
+        self.refresh_state();
+        Ok(n)
     }
 
     /// The block did not start with the size update the encoder owed:

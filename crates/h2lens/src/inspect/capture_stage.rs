@@ -178,42 +178,7 @@ impl CaptureStage {
         while let Some(event) = self.net.next_event() {
             out.position += 1;
             match event {
-                NetEvent::ConnectionOpened(open) => {
-                    let id = open.conn.0;
-                    if !self.shard.owns(id) {
-                        continue;
-                    }
-                    let start = if open.syn_seen {
-                        ConnStart::Beginning
-                    } else {
-                        ConnStart::Midstream
-                    };
-                    let mut decoder = Connection::new(&self.config, start);
-                    if let Some(key_log) = &self.key_log {
-                        decoder.set_key_log(key_log.clone());
-                    }
-                    self.conns.insert(
-                        id,
-                        Conn {
-                            decoder,
-                            closed: PerDir::default(),
-                            swapped: false,
-                            roles_guessed: open.roles_guessed,
-                            seen_data: false,
-                        },
-                    );
-                    out.emit(Event {
-                        conn: Some(id),
-                        kind: EventKind::Connection(ConnectionInfo {
-                            client: Some(open.client.to_string()),
-                            server: Some(open.server.to_string()),
-                            from_start: open.syn_seen,
-                            roles_guessed: open.roles_guessed,
-                            packet: open.packet,
-                            ts: open.ts,
-                        }),
-                    });
-                }
+                NetEvent::ConnectionOpened(open) => self.open_conn(open, out),
                 NetEvent::Data(data) => {
                     let id = data.conn.0;
                     let Some(conn) = self.conns.get_mut(&id) else {
@@ -270,22 +235,7 @@ impl CaptureStage {
                         self.end_conn(id, out);
                     }
                 }
-                NetEvent::Skipped(skipped) => {
-                    self.skipped_notices += 1;
-                    if self.skipped_notices <= MAX_SKIP_NOTICES {
-                        let mut d = Diagnostic::info(
-                            skipped.layer,
-                            "net.packet_skipped",
-                            format!("{} bytes skipped: {}", skipped.bytes, skipped.detail),
-                        );
-                        if self.skipped_notices == MAX_SKIP_NOTICES {
-                            d.message.push_str(
-                                " (further skipped packets are only counted in the summary)",
-                            );
-                        }
-                        out.emit(notice(Some(skipped.packet), skipped.conn.map(|c| c.0), d));
-                    }
-                }
+                NetEvent::Skipped(skipped) => self.skipped_notice(skipped, out),
                 NetEvent::Diagnostic(d) => {
                     out.emit(notice(Some(d.packet), d.conn.map(|c| c.0), d.diagnostic))
                 }
@@ -294,6 +244,62 @@ impl CaptureStage {
         }
     }
 
+    #[cfg_attr(target_family = "wasm", inline(never))]
+    fn open_conn(&mut self, open: crate::net::ConnectionOpened, out: &mut Out) {
+        let id = open.conn.0;
+        if !self.shard.owns(id) {
+            return;
+        }
+        let start = if open.syn_seen {
+            ConnStart::Beginning
+        } else {
+            ConnStart::Midstream
+        };
+        let mut decoder = Connection::new(&self.config, start);
+        if let Some(key_log) = &self.key_log {
+            decoder.set_key_log(key_log.clone());
+        }
+        self.conns.insert(
+            id,
+            Conn {
+                decoder,
+                closed: PerDir::default(),
+                swapped: false,
+                roles_guessed: open.roles_guessed,
+                seen_data: false,
+            },
+        );
+        out.emit(Event {
+            conn: Some(id),
+            kind: EventKind::Connection(ConnectionInfo {
+                client: Some(open.client.to_string()),
+                server: Some(open.server.to_string()),
+                from_start: open.syn_seen,
+                roles_guessed: open.roles_guessed,
+                packet: open.packet,
+                ts: open.ts,
+            }),
+        });
+    }
+
+    #[cfg_attr(target_family = "wasm", inline(never))]
+    fn skipped_notice(&mut self, skipped: crate::net::SkippedPacket, out: &mut Out) {
+        self.skipped_notices += 1;
+        if self.skipped_notices <= MAX_SKIP_NOTICES {
+            let mut d = Diagnostic::info(
+                skipped.layer,
+                "net.packet_skipped",
+                format!("{} bytes skipped: {}", skipped.bytes, skipped.detail),
+            );
+            if self.skipped_notices == MAX_SKIP_NOTICES {
+                d.message
+                    .push_str(" (further skipped packets are only counted in the summary)");
+            }
+            out.emit(notice(Some(skipped.packet), skipped.conn.map(|c| c.0), d));
+        }
+    }
+
+    #[cfg_attr(target_family = "wasm", inline(never))]
     fn end_conn(&mut self, id: u32, out: &mut Out) {
         let Some(mut conn) = self.conns.remove(&id) else {
             return;

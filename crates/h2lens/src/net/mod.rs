@@ -342,38 +342,7 @@ impl Dissector {
 
         let link = match link::decode(link_type, data) {
             Ok(link) => link,
-            Err(LinkError::Unsupported(lt)) => {
-                return self.skip_packet(
-                    pkt,
-                    Layer::Link,
-                    SkipReason::UnsupportedLinkType,
-                    format!("link type {lt} is not decoded"),
-                    len,
-                );
-            }
-            Err(LinkError::Short { needed, have, what }) => {
-                let reason = if cut_by_capture {
-                    SkipReason::Truncated
-                } else {
-                    SkipReason::Malformed
-                };
-                return self.skip_packet(
-                    pkt,
-                    Layer::Link,
-                    reason,
-                    format!("{what} needs {needed} bytes, the packet has {have}"),
-                    len,
-                );
-            }
-            Err(LinkError::TooManyTags) => {
-                return self.skip_packet(
-                    pkt,
-                    Layer::Link,
-                    SkipReason::Malformed,
-                    format!("more than {} stacked VLAN tags", link::MAX_VLAN_TAGS),
-                    len,
-                );
-            }
+            Err(e) => return self.link_error(pkt, e, cut_by_capture, len),
         };
         let version = match link.network {
             Network::Ipv4 => 4,
@@ -392,23 +361,7 @@ impl Dissector {
         let ip_bytes = data.get(link.header_len..).unwrap_or_default();
         let ip = match ip::decode(version, ip_bytes) {
             Ok(ip) => ip,
-            Err(ip::IpError::Short { needed, have, what }) => {
-                let reason = if cut_by_capture {
-                    SkipReason::Truncated
-                } else {
-                    SkipReason::Malformed
-                };
-                return self.skip_packet(
-                    pkt,
-                    Layer::Ip,
-                    reason,
-                    format!("{what} needs {needed} bytes, the packet has {have}"),
-                    len,
-                );
-            }
-            Err(ip::IpError::Malformed(detail)) => {
-                return self.skip_packet(pkt, Layer::Ip, SkipReason::Malformed, detail, len);
-            }
+            Err(e) => return self.ip_error(pkt, e, cut_by_capture, len),
         };
         if ip.length_from_frame && !self.said_tso {
             self.said_tso = true;
@@ -428,85 +381,12 @@ impl Dissector {
         let headers = (link.header_len + ip.header_len) as u64;
         let trailer = ip.trailer_len as u64;
         if let Some(frag) = ip.fragment {
-            if ip.payload.len() < ip.declared_len {
-                let reason = if cut_by_capture {
-                    SkipReason::Truncated
-                } else {
-                    SkipReason::Malformed
-                };
-                return self.skip_packet(
-                    pkt,
-                    Layer::Ip,
-                    reason,
-                    "IP fragment cut short; it cannot be reassembled".into(),
-                    len,
-                );
-            }
-            self.stats.header_bytes += headers;
-            self.stats.trailer_bytes += trailer;
-            let payload_len = ip.payload.len() as u64;
-            self.stats.pending_bytes += payload_len;
-            let key = FragKey {
-                src: ip.src,
-                dst: ip.dst,
-                id: frag.id,
-                protocol: ip.protocol,
+            let cut = if cut_by_capture {
+                SkipReason::Truncated
+            } else {
+                SkipReason::Malformed
             };
-            let outcome = self
-                .defrag
-                .add(key, frag.offset, frag.more, ip.payload, number);
-            let kept = payload_len.saturating_sub(outcome.overlap as u64);
-            if outcome.overlap > 0 {
-                self.stats.pending_bytes = self
-                    .stats
-                    .pending_bytes
-                    .saturating_sub(outcome.overlap as u64);
-                self.skip(
-                    pkt,
-                    Layer::Ip,
-                    SkipReason::FragmentOverlap,
-                    format!(
-                        "{} bytes of fragment data were already received (the first copy is kept)",
-                        outcome.overlap
-                    ),
-                    outcome.overlap as u64,
-                    None,
-                );
-            }
-            for d in outcome.dropped {
-                self.stats.pending_bytes = self.stats.pending_bytes.saturating_sub(d.bytes as u64);
-                self.skip(pkt, Layer::Ip, SkipReason::FragmentIncomplete,
-                    format!("{} fragments of datagram id {} from {} (first in packet {}) dropped: fragment buffer full{}", d.fragments, d.key.id, d.key.src, d.first_packet, crate::config::limit_hint("tcp.max_fragment_bytes")),
-                    d.bytes as u64, None);
-            }
-            match outcome.added {
-                Added::Held => {}
-                Added::Rejected(why) => {
-                    self.stats.pending_bytes = self.stats.pending_bytes.saturating_sub(kept);
-                    self.skip(
-                        pkt,
-                        Layer::Ip,
-                        SkipReason::Malformed,
-                        format!("IP fragment not reassembled: {why}"),
-                        kept,
-                        None,
-                    );
-                }
-                Added::Complete {
-                    payload,
-                    fragments: _,
-                    beyond_end,
-                } => {
-                    let held = (payload.len() + beyond_end) as u64;
-                    self.stats.pending_bytes = self.stats.pending_bytes.saturating_sub(held);
-                    if beyond_end > 0 {
-                        self.skip(pkt, Layer::Ip, SkipReason::Malformed, format!("{beyond_end} fragment bytes lie beyond the datagram end set by its last fragment"), beyond_end as u64, None);
-                    }
-                    self.stats.fragmented_datagrams += 1;
-                    self.tcp_from_datagram(pkt, ip.src, ip.dst, &payload);
-                }
-            }
-            return;
+            return self.fragment(pkt, &ip, frag, headers, trailer, cut, len);
         }
         let tcp_bytes = ip.payload;
         let segment = match tcp::Segment::parse(tcp_bytes) {
@@ -535,6 +415,159 @@ impl Dissector {
         );
     }
 
+    /// A packet whose link layer does not decode: skipped, with why.
+    #[cfg_attr(target_family = "wasm", inline(never))]
+    fn link_error(&mut self, pkt: PacketRef, error: LinkError, cut_by_capture: bool, len: u64) {
+        match error {
+            LinkError::Unsupported(lt) => {
+                self.skip_packet(
+                    pkt,
+                    Layer::Link,
+                    SkipReason::UnsupportedLinkType,
+                    format!("link type {lt} is not decoded"),
+                    len,
+                );
+            }
+            LinkError::Short { needed, have, what } => {
+                let reason = if cut_by_capture {
+                    SkipReason::Truncated
+                } else {
+                    SkipReason::Malformed
+                };
+                self.skip_packet(
+                    pkt,
+                    Layer::Link,
+                    reason,
+                    format!("{what} needs {needed} bytes, the packet has {have}"),
+                    len,
+                );
+            }
+            LinkError::TooManyTags => {
+                self.skip_packet(
+                    pkt,
+                    Layer::Link,
+                    SkipReason::Malformed,
+                    format!("more than {} stacked VLAN tags", link::MAX_VLAN_TAGS),
+                    len,
+                );
+            }
+        }
+    }
+
+    /// A packet whose IP header does not decode: skipped, with why.
+    #[cfg_attr(target_family = "wasm", inline(never))]
+    fn ip_error(&mut self, pkt: PacketRef, error: ip::IpError, cut_by_capture: bool, len: u64) {
+        match error {
+            ip::IpError::Short { needed, have, what } => {
+                let reason = if cut_by_capture {
+                    SkipReason::Truncated
+                } else {
+                    SkipReason::Malformed
+                };
+                self.skip_packet(
+                    pkt,
+                    Layer::Ip,
+                    reason,
+                    format!("{what} needs {needed} bytes, the packet has {have}"),
+                    len,
+                );
+            }
+            ip::IpError::Malformed(detail) => {
+                self.skip_packet(pkt, Layer::Ip, SkipReason::Malformed, detail, len);
+            }
+        }
+    }
+
+    /// An IP fragment: held until its datagram is complete, then decoded
+    /// as TCP. `cut` is the skip reason if the fragment is short.
+    #[allow(clippy::too_many_arguments)]
+    #[cfg_attr(target_family = "wasm", inline(never))]
+    fn fragment(
+        &mut self,
+        pkt: PacketRef,
+        ip: &ip::IpPacket<'_>,
+        frag: ip::Fragment,
+        headers: u64,
+        trailer: u64,
+        cut: SkipReason,
+        len: u64,
+    ) {
+        if ip.payload.len() < ip.declared_len {
+            return self.skip_packet(
+                pkt,
+                Layer::Ip,
+                cut,
+                "IP fragment cut short; it cannot be reassembled".into(),
+                len,
+            );
+        }
+        self.stats.header_bytes += headers;
+        self.stats.trailer_bytes += trailer;
+        let payload_len = ip.payload.len() as u64;
+        self.stats.pending_bytes += payload_len;
+        let key = FragKey {
+            src: ip.src,
+            dst: ip.dst,
+            id: frag.id,
+            protocol: ip.protocol,
+        };
+        let outcome = self
+            .defrag
+            .add(key, frag.offset, frag.more, ip.payload, pkt.number);
+        let kept = payload_len.saturating_sub(outcome.overlap as u64);
+        if outcome.overlap > 0 {
+            self.stats.pending_bytes = self
+                .stats
+                .pending_bytes
+                .saturating_sub(outcome.overlap as u64);
+            self.skip(
+                pkt,
+                Layer::Ip,
+                SkipReason::FragmentOverlap,
+                format!(
+                    "{} bytes of fragment data were already received (the first copy is kept)",
+                    outcome.overlap
+                ),
+                outcome.overlap as u64,
+                None,
+            );
+        }
+        for d in outcome.dropped {
+            self.stats.pending_bytes = self.stats.pending_bytes.saturating_sub(d.bytes as u64);
+            self.skip(pkt, Layer::Ip, SkipReason::FragmentIncomplete,
+                format!("{} fragments of datagram id {} from {} (first in packet {}) dropped: fragment buffer full{}", d.fragments, d.key.id, d.key.src, d.first_packet, crate::config::limit_hint("tcp.max_fragment_bytes")),
+                d.bytes as u64, None);
+        }
+        match outcome.added {
+            Added::Held => {}
+            Added::Rejected(why) => {
+                self.stats.pending_bytes = self.stats.pending_bytes.saturating_sub(kept);
+                self.skip(
+                    pkt,
+                    Layer::Ip,
+                    SkipReason::Malformed,
+                    format!("IP fragment not reassembled: {why}"),
+                    kept,
+                    None,
+                );
+            }
+            Added::Complete {
+                payload,
+                fragments: _,
+                beyond_end,
+            } => {
+                let held = (payload.len() + beyond_end) as u64;
+                self.stats.pending_bytes = self.stats.pending_bytes.saturating_sub(held);
+                if beyond_end > 0 {
+                    self.skip(pkt, Layer::Ip, SkipReason::Malformed, format!("{beyond_end} fragment bytes lie beyond the datagram end set by its last fragment"), beyond_end as u64, None);
+                }
+                self.stats.fragmented_datagrams += 1;
+                self.tcp_from_datagram(pkt, ip.src, ip.dst, &payload);
+            }
+        }
+    }
+
+    #[cfg_attr(target_family = "wasm", inline(never))]
     fn tcp_from_datagram(&mut self, pkt: PacketRef, src: IpAddr, dst: IpAddr, payload: &[u8]) {
         match tcp::Segment::parse(payload) {
             Ok(segment) => {

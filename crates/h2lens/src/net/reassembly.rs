@@ -160,6 +160,7 @@ impl Half {
     /// got those bytes, the capture did not. Only declared when later
     /// bytes are buffered (the sender has moved on), so a capture that
     /// merely shows the ACK before the data does not lose bytes.
+    #[cfg_attr(target_family = "wasm", inline(never))]
     fn resolve_acked(&mut self, sink: &mut Sink<'_>) {
         let Some(acked) = self.acked else { return };
         if !self.started {
@@ -180,6 +181,7 @@ impl Half {
     }
 
     /// A FIN at `seq` (the sequence number it occupies).
+    #[cfg_attr(target_family = "wasm", inline(never))]
     pub(crate) fn fin(&mut self, seq: u32, pkt: PacketRef, sink: &mut Sink<'_>) {
         self.start(seq);
         if self.closed {
@@ -207,6 +209,7 @@ impl Half {
 
     /// An RST from this direction's sender: everything buffered is
     /// delivered (holes become gaps) and the direction closes.
+    #[cfg_attr(target_family = "wasm", inline(never))]
     pub(crate) fn rst(&mut self, seq: u32, pkt: PacketRef, sink: &mut Sink<'_>) {
         self.start(seq);
         if self.closed {
@@ -222,6 +225,7 @@ impl Half {
 
     /// The connection ended (the peer reset it, or the capture ended):
     /// holes become gaps, buffered data is delivered, a pending FIN closes.
+    #[cfg_attr(target_family = "wasm", inline(never))]
     pub(crate) fn flush(&mut self, sink: &mut Sink<'_>) {
         while let Some((&start, piece)) = self.buffer.first_key_value() {
             if start > self.cursor {
@@ -290,6 +294,7 @@ impl Half {
         self.check_fin(sink);
     }
 
+    #[cfg_attr(target_family = "wasm", inline(never))]
     fn gap(&mut self, len: u64, reason: GapReason, pkt: PacketRef, sink: &mut Sink<'_>) {
         sink.gap(self.cursor, len, reason, pkt);
         self.cursor += len;
@@ -318,6 +323,7 @@ impl Half {
         }
     }
 
+    #[cfg_attr(target_family = "wasm", inline(never))]
     fn enforce_limits(&mut self, sink: &mut Sink<'_>) {
         while self.buffered_bytes > self.limits.max_bytes
             || self.buffer.len() > self.limits.max_segments
@@ -350,6 +356,7 @@ impl Half {
     }
 
     /// Bytes before the cursor: compare with what was delivered.
+    #[cfg_attr(target_family = "wasm", inline(never))]
     fn compare_with_history(&mut self, start: u64, data: &[u8], sink: &mut Sink<'_>) {
         let end = start + data.len() as u64;
         // Part older than the history: cannot be checked.
@@ -380,6 +387,7 @@ impl Half {
         }
     }
 
+    #[cfg_attr(target_family = "wasm", inline(never))]
     fn insert_data(&mut self, start: u64, data: &[u8], pkt: PacketRef, sink: &mut Sink<'_>) {
         let end = start + data.len() as u64;
         let keys = self.overlapping(start, end);
@@ -444,6 +452,7 @@ impl Half {
         }
     }
 
+    #[cfg_attr(target_family = "wasm", inline(never))]
     fn insert_not_captured(&mut self, start: u64, len: u64, pkt: PacketRef) {
         let end = start + len;
         let keys = self.overlapping(start, end);

@@ -408,6 +408,7 @@ impl Connections {
     }
 
     #[allow(clippy::too_many_arguments)]
+    #[cfg_attr(target_family = "wasm", inline(never))]
     fn open(
         &mut self,
         key: (Endpoint, Endpoint),
@@ -477,6 +478,7 @@ impl Connections {
 
     /// Ends a connection (its ports were reused, or the capture ended):
     /// holes become gaps, buffered bytes are delivered.
+    #[cfg_attr(target_family = "wasm", inline(never))]
     fn end(
         &mut self,
         index: usize,
