@@ -6,7 +6,7 @@
 #      (size: what browsers download) and --profile wasm-speed (Node's)
 #   2. wasm-bindgen --target web   (the CLI must equal Cargo.lock's version);
 #                                   both modules must get the same JS glue
-#   3. wasm-opt -Oz / -O3           (npm binaryen; never Debian's, which breaks
+#   3. wasm-opt -Oz / -O3 -ocimfs=0 (npm binaryen; never Debian's, which breaks
 #                                    wasm-bindgen 0.2.129 output at load time)
 #
 # pkg/h2lens_bg.wasm is the size-optimised module (the browser entry and the
@@ -69,12 +69,18 @@ optimize() {
 }
 timed "wasm-opt -Oz ($("$wasm_opt" --version | awk '{ print $3 }'))" optimize
 
+# -ocimfs=0: no inlining of a function into its only caller. By default -O3
+# inlines them all, which undoes what the Rust code keeps out of line so that
+# V8 optimises the hot functions sooner (crate docs of h2lens, "Rare paths
+# out of line"): the first decode of the big capture in Node took 267 ms
+# with plain -O3, 232 ms with -ocimfs=0, 233 ms without wasm-opt (medians
+# of 11 alternated runs, docs/BENCHMARKS.md).
 optimize_speed() {
-  "$wasm_opt" -O3 --strip-debug --strip-producers \
+  "$wasm_opt" -O3 -ocimfs=0 --strip-debug --strip-producers \
     "$pkg_dir/h2lens_bg.node.wasm" -o "$pkg_dir/h2lens_bg.node.opt.wasm"
   mv "$pkg_dir/h2lens_bg.node.opt.wasm" "$pkg_dir/h2lens_bg.node.wasm"
   log "h2lens_bg.node.wasm (Node): $(stat -c %s "$pkg_dir/h2lens_bg.node.wasm") bytes after wasm-opt"
 }
-timed "wasm-opt -O3 (Node's module)" optimize_speed
+timed "wasm-opt -O3 -ocimfs=0 (Node's module)" optimize_speed
 
 log "npm package ready in npm/h2lens (generated part: $pkg_dir)"

@@ -63,6 +63,22 @@ export interface DecodeOptions {
    * counts everything.
    */
   events?: { include?: EventType[]; exclude?: EventType[] };
+  /**
+   * Decode only the connections numbered `index` modulo `count` (shard 0
+   * also reports what lies outside connections), for running one decoder
+   * per shard in parallel; merge their `drainKeyed()` events by key.
+   * Default `{ index: 0, count: 1 }`: everything.
+   */
+  shard?: { index: number; count: number };
+}
+
+/** What `Decoder.drainKeyed()` returns. */
+export interface KeyedBatch {
+  events: Event[];
+  /** Each event's position in the input (never decreasing). */
+  keys: Float64Array;
+  /** No event still to come has a lower key. */
+  position: number;
 }
 
 /** What `decode()` and `decodeStream()` return. */
@@ -113,6 +129,13 @@ export class Decoder {
    */
   drainJsonBytes(max?: number): Uint8Array;
   /**
+   * Like `drain()`, with each event's position in the input: sorting the
+   * events of decoders that each decode one `shard` of the same input by
+   * key (ties: the lower shard), each shard's in its own order, gives the
+   * events of one decoder.
+   */
+  drainKeyed(max?: number): KeyedBatch;
+  /**
    * The same events as a binary batch: header blocks, frames and exchanges
    * of the common shapes as rows of numbers (strings interned), the rest
    * as JSON lines. Internal to h2lens (the inspector reads it); the format
@@ -150,6 +173,16 @@ export function decodeStream(
   options?: DecodeStreamOptions,
 ): Promise<Report>;
 
+export interface DecodeFileOptions extends DecodeStreamOptions {
+  /**
+   * Worker threads, each decoding one shard of a capture's connections (as
+   * the CLI's `--threads`); the report is exactly that of one thread, and
+   * `onProgress` follows shard 0's reading. Default 1; at most 64. Not
+   * combined with `shard`; with `collect` or `har` one thread decodes.
+   */
+  threads?: number;
+}
+
 /**
  * Node only: decodes the file at `path` chunk by chunk, like
  * `decodeStream(blob)` with the same options and result, reading through a
@@ -157,7 +190,7 @@ export function decodeStream(
  * is much cheaper than reading a Blob from `fs.openAsBlob`. In a browser it
  * rejects: pass the `File` to `decodeStream`.
  */
-export function decodeFile(path: string | URL | Uint8Array, options?: DecodeStreamOptions): Promise<Report>;
+export function decodeFile(path: string | URL | Uint8Array, options?: DecodeFileOptions): Promise<Report>;
 
 /** The `grpc_call` events of a report (or of an event array). */
 export function grpcCalls(report: Report | Event[]): GrpcCallEvent[];

@@ -3,8 +3,9 @@
 // code shared with the browser and resolves at once.
 import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { initSync as initWasmSync } from './pkg/h2lens.js';
-import { ahead, decodeChunks, isReady, markReady, streamOptions } from './core.js';
+import { Decoder, ahead, decodeChunks, isReady, markReady, streamOptions } from './core.js';
 
 export {
   version,
@@ -30,8 +31,11 @@ export {
 } from './core.js';
 
 // The speed-optimised build of the module (scripts/build-wasm.sh): on a
-// disk, a megabyte more costs nothing; browsers get the small one.
-initWasmSync({ module: readFileSync(new URL('./pkg/h2lens_bg.node.wasm', import.meta.url)) });
+// disk, a megabyte more costs nothing; browsers get the small one. Kept
+// compiled for the worker threads of `decodeFile(path, { threads })`, which
+// share its code instead of compiling it again.
+const wasmModule = new WebAssembly.Module(readFileSync(new URL('./pkg/h2lens_bg.node.wasm', import.meta.url)));
+initWasmSync({ module: wasmModule });
 markReady();
 
 export default async function init() {}
@@ -42,17 +46,44 @@ export default async function init() {}
  * through a file handle, the next chunk while the current one decodes,
  * which in Node is several times cheaper than reading a Blob from
  * `fs.openAsBlob` (whose reads cost about as much as decoding).
+ *
+ * `threads: n` (default 1) decodes a capture on `n` worker threads, each
+ * the connections of one shard, as the CLI's `--threads`; the events and
+ * the summary are exactly those of one thread. With `collect` or `har`
+ * the file is decoded on one thread.
  */
 export async function decodeFile(path, options = {}) {
   if (!isReady()) throw new Error('h2lens: the WebAssembly module is not initialised');
-  const stream = streamOptions('decodeFile', options);
+  const object = options !== null && typeof options === 'object' && !Array.isArray(options);
+  const { threads = 1, ...rest } = object ? options : {};
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+    throw new Error(`decodeFile: options.threads must be an integer from 1 to 64, got ${String(threads)}`);
+  }
+  if (threads > 1 && rest.shard !== undefined) {
+    throw new Error('decodeFile: options.threads shards the input itself; do not combine it with options.shard');
+  }
+  const stream = streamOptions('decodeFile', object ? rest : options);
   const handle = await open(path, 'r');
+  let size;
   try {
-    const { size } = await handle.stat();
-    return await decodeChunks(() => fileChunks(handle, stream.chunkSize), size, stream);
+    size = (await handle.stat()).size;
+    if (threads === 1 || rest.collect || rest.har) {
+      return await decodeChunks(() => fileChunks(handle, stream.chunkSize), size, stream);
+    }
   } finally {
     await handle.close();
   }
+  // The options must pass before any thread starts.
+  new Decoder(stream.decoderOptions).free();
+  const { decodeSharded } = await import('./pool.js');
+  return decodeSharded(filePath(path), size, threads, stream, wasmModule);
+}
+
+/** A path string for a worker thread (which cannot take a Buffer's or URL's place). */
+function filePath(path) {
+  if (path instanceof URL) return fileURLToPath(path);
+  if (typeof path === 'string') return path;
+  return Buffer.from(path).toString();
 }
 
 /** The file's bytes in chunks; two buffers take turns: one is decoded while

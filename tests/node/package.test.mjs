@@ -73,6 +73,8 @@ test('the tarball holds the entry points, types, glue and wasm, and nothing else
     'pkg/h2lens.js',
     'pkg/h2lens_bg.node.wasm',
     'pkg/h2lens_bg.wasm',
+    'pool.js',
+    'worker.js',
   ]);
 });
 

@@ -33,6 +33,7 @@ import type {
   EventType,
   GrpcCallEvent,
   HeaderBlock,
+  KeyedBatch,
   Octets,
   Report,
   SafeInt,
@@ -104,6 +105,11 @@ export async function streaming(file: Blob, stream: ReadableStream<Uint8Array>, 
   const text: string = d.drainJson();
   const bytes: Uint8Array = d.drainJsonBytes(10);
   void bytes;
+  const shard = new Decoder({ shard: { index: 1, count: 2 } });
+  const keyed: KeyedBatch = shard.drainKeyed();
+  const firstKey: number | undefined = keyed.keys[0];
+  void [keyed.events.length, keyed.position, firstKey];
+  shard.free();
   d.finish();
   const finished: boolean = d.finished;
   d.har().log.entries.forEach((e) => e.request.url);
@@ -112,7 +118,9 @@ export async function streaming(file: Blob, stream: ReadableStream<Uint8Array>, 
   await decodeStream(file, { onEvents: (b) => (n += b.length), onProgress: (read, total) => void [read, total], signal });
   const r = await decodeStream(stream, { chunkSize: 1 << 16, format: 'pcapng' });
   const fromDisk = await decodeFile('/tmp/capture.pcap', { grpc: false, events: { include: ['exchange'] }, signal });
-  await decodeFile(new URL('file:///tmp/capture.pcap'));
+  await decodeFile(new URL('file:///tmp/capture.pcap'), { threads: 2, onEvents: (b) => (n += b.length) });
+  // @ts-expect-error threads is a number
+  await decodeFile('/tmp/capture.pcap', { threads: 'all' });
   // @ts-expect-error a path, not the bytes as a number array
   await decodeFile([1, 2, 3]);
   n += fromDisk.summary.header_blocks;

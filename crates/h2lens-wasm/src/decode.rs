@@ -159,6 +159,42 @@ impl Decoder {
         self.columns.batch(&events)
     }
 
+    /// Like `drain()`, with each event's position in the input, for
+    /// merging the events of decoders that each decode one shard
+    /// (`options.shard`) of the same input: `{ events, keys, position }`,
+    /// `keys` a `Float64Array` (one per event, never decreasing) and
+    /// `position` the lowest key any later event can have. Sorting the
+    /// shards' events by key, each shard's in its own order, gives the
+    /// events of one decoder (`Inspector::next_event_keyed`).
+    #[wasm_bindgen(js_name = drainKeyed)]
+    pub fn drain_keyed(&mut self, max: JsValue) -> Result<JsValue, JsError> {
+        let max = convert::opt_u32_arg("Decoder.drainKeyed", "max", &max)?
+            .map_or(usize::MAX, |m| m as usize);
+        let mut events = Vec::new();
+        let mut keys = Vec::new();
+        while events.len() < max {
+            match self.inspector.next_event_keyed() {
+                Some((key, event)) if self.filter.accepts(&event.kind) => {
+                    keys.push(key as f64);
+                    events.push(event);
+                }
+                Some(_) => {}
+                None => break,
+            }
+        }
+        let out = convert::parse_json(r#"{"events":[],"keys":null,"position":0}"#)?;
+        convert::set(
+            &out,
+            "events",
+            &convert::events_to_js(&mut self.buf, &events)?,
+        )?;
+        convert::set(&out, "keys", &js_sys::Float64Array::from(keys.as_slice()))?;
+        let position = JsValue::from_f64(self.inspector.position() as f64);
+        convert::set(&out, "position", &position)?;
+        self.trim_buffer();
+        Ok(out)
+    }
+
     /// Totals so far (complete after `finish()`).
     pub fn summary(&self) -> Result<JsValue, JsError> {
         convert::to_js(self.inspector.summary())

@@ -2,7 +2,7 @@
 
 use h2lens::config::HeaderFields;
 use h2lens::conn::ConnEvent;
-use h2lens::inspect::{EventKind, InputFormat, Options};
+use h2lens::inspect::{EventKind, InputFormat, Options, Shard};
 use h2lens::Config;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
@@ -26,6 +26,9 @@ struct JsOptions {
     collect: bool,
     har: bool,
     events: Option<JsEventFilter>,
+    /// `{ index, count }`: decode only connection `n` where `n % count ==
+    /// index` (a worker pool runs one per shard, see `Shard`).
+    shard: Option<Shard>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -62,6 +65,13 @@ impl DecodeOptions {
             None => EventFilter::all(),
             Some(f) => EventFilter::new(function, f.include, f.exclude)?,
         };
+        let shard = js.shard.unwrap_or_default();
+        if shard.count == 0 || shard.index >= shard.count {
+            return Err(JsError::new(&format!(
+                "{function}: options.shard must have 0 <= index < count, got index {} and count {}",
+                shard.index, shard.count
+            )));
+        }
         let mut config = js.config.unwrap_or_default();
         // Events nobody receives are not built: the core counts header
         // fields instead of listing them, and counts frames, blocks and
@@ -87,7 +97,7 @@ impl DecodeOptions {
                 protoset,
                 keylog,
                 collect: js.collect || js.har,
-                shard: Default::default(),
+                shard,
             },
             har: js.har,
             filter,

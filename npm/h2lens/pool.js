@@ -1,0 +1,167 @@
+// `decodeFile(path, { threads })` in Node: one worker thread per shard of
+// the capture's connections, as the CLI's `--threads` runs one inspector
+// per core. Every worker reads the whole file; shard `i` of `n` decodes the
+// connections whose number is `i` modulo `n` (shard 0 also everything
+// outside connections). The events are merged here by their position in
+// the input, each shard's in its own order, which gives exactly the events
+// of one decoder (`Decoder.drainKeyed`), and the summaries are added up.
+import { Worker } from 'node:worker_threads';
+
+/** Batches of events a shard may post before the merge has passed them on. */
+const CREDITS = 8;
+
+/**
+ * Decodes the file at `path` (a string) with `threads` workers. `stream`
+ * is what `streamOptions` returns; `module` the compiled WebAssembly
+ * module; `total` the file's size.
+ */
+export function decodeSharded(path, total, threads, stream, module) {
+  const { onProgress, onEvents, signal, chunkSize, decoderOptions } = stream;
+  signal?.throwIfAborted();
+  const credits = new Int32Array(new SharedArrayBuffer(4 * threads)).fill(CREDITS);
+  const lanes = [];
+  const workers = [];
+  const events = [];
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const stop = (err) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      // No worker stays blocked on a credit while it is terminated.
+      for (let i = 0; i < threads; i++) Atomics.store(credits, i, CREDITS);
+      for (let i = 0; i < threads; i++) Atomics.notify(credits, i);
+      for (const w of workers) w.terminate();
+      if (err === undefined) resolve({ events, summary: mergeSummaries(lanes.map((l) => l.summary)) });
+      else reject(err);
+    };
+    const onAbort = () => stop(signal.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    for (let index = 0; index < threads; index++) {
+      const lane = { index, batches: [], next: 0, through: -1, done: false, summary: undefined };
+      lanes.push(lane);
+      const worker = new Worker(new URL('./worker.js', import.meta.url), {
+        workerData: {
+          module,
+          path,
+          options: decoderOptions,
+          shard: { index, count: threads },
+          chunkSize,
+          credits,
+        },
+      });
+      workers.push(worker);
+      worker.on('message', (batch) => {
+        if (settled) return;
+        try {
+          lane.through = Math.max(lane.through, batch.position);
+          if (batch.summary !== undefined) {
+            lane.summary = batch.summary;
+            lane.done = true;
+          }
+          if (batch.events.length > 0) lane.batches.push(batch);
+          if (index === 0 && batch.summary === undefined) onProgress?.(batch.read, total);
+          const out = merge(lanes, credits);
+          if (out.length > 0) {
+            if (onEvents) onEvents(out);
+            else for (const e of out) events.push(e);
+          }
+          if (lanes.every((l) => l.done && l.batches.length === 0)) stop();
+        } catch (err) {
+          stop(err);
+        }
+      });
+      worker.on('error', stop);
+      worker.on('exit', (code) => {
+        if (!lane.done) stop(new Error(`decodeFile: a decoding thread stopped (exit code ${code})`));
+      });
+    }
+  });
+}
+
+/**
+ * Takes out every event that can go next: the lowest position among the
+ * lanes' first events (ties: the lower shard), once no lane still to
+ * report could bring a lower one. A shard's own summary event is replaced
+ * by the merged one (shard 0's) or dropped (the others').
+ */
+function merge(lanes, credits) {
+  const out = [];
+  for (;;) {
+    let best;
+    for (const lane of lanes) {
+      const key = head(lane);
+      if (key !== undefined && (best === undefined || key < best.key)) best = { lane, key };
+    }
+    const waiting = lanes.some(
+      (l) =>
+        head(l) === undefined &&
+        !l.done &&
+        (best === undefined || l.through < best.key || (l.through === best.key && l.index < best.lane.index)),
+    );
+    if (waiting || best === undefined) return out;
+    const { lane } = best;
+    const batch = lane.batches[0];
+    const event = batch.events[lane.next];
+    if (event.event !== 'summary') out.push(event);
+    else if (lane.index === 0) {
+      out.push({ event: 'summary', ...mergeSummaries(lanes.map((l) => l.summary)) });
+    }
+    lane.next += 1;
+    if (lane.next === batch.events.length) {
+      lane.batches.shift();
+      lane.next = 0;
+      Atomics.add(credits, lane.index, 1);
+      Atomics.notify(credits, lane.index);
+    }
+  }
+}
+
+function head(lane) {
+  const batch = lane.batches[0];
+  return batch === undefined ? undefined : batch.keys[lane.next];
+}
+
+/**
+ * The summary of one decoder from its shards' (the JS mirror of the core's
+ * `Summary::add_shard`): what every shard saw alike (input, packets, link
+ * types, capture and TCP/IP accounting) is shard 0's; the counts of each
+ * shard's own connections add up. The tests compare it with one decoder's
+ * on every fixture.
+ */
+export function mergeSummaries(summaries) {
+  const [first, ...rest] = summaries;
+  const out = structuredClone(first);
+  const addMap = (into, from) => {
+    for (const [k, v] of Object.entries(from ?? {})) into[k] = (into[k] ?? 0) + v;
+    return into;
+  };
+  const ADDED = [
+    'connections',
+    'http2_connections',
+    'header_blocks',
+    'header_fields',
+    'streams',
+    'exchanges',
+    'grpc_calls',
+    'tap_exchanges',
+  ];
+  for (const s of rest) {
+    for (const k of ADDED) {
+      // Zero counts of some fields are left out of a summary.
+      if (s[k] !== undefined) out[k] = (out[k] ?? 0) + s[k];
+    }
+    out.protocols = addMap(out.protocols, s.protocols);
+    out.frames = addMap(out.frames, s.frames);
+    for (const k of ['errors', 'warnings', 'infos']) out.diagnostics[k] += s.diagnostics[k];
+    for (const k of ['stream_bytes', 'decoded', 'tls', 'lost']) {
+      if (s.bytes[k] !== undefined) out.bytes[k] = (out.bytes[k] ?? 0) + s.bytes[k];
+    }
+    out.bytes.skipped = addMap(out.bytes.skipped, s.bytes.skipped);
+    if (s.connection_list !== undefined) {
+      out.connection_list = [...(out.connection_list ?? []), ...s.connection_list];
+    }
+  }
+  out.connection_list?.sort((a, b) => a.conn - b.conn);
+  return out;
+}

@@ -1,0 +1,132 @@
+// decodeFile(path, { threads }) through the installed npm package: worker
+// threads each decode one shard of a capture's connections, and the report
+// must be exactly the one of a single thread, for every capture fixture,
+// with every event or a filtered few, as objects or through onEvents. The
+// Decoder's `shard` option and `drainKeyed()` underneath, and misuse.
+
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fixturesDir, importInstalled, installPackedPackage } from './support/package.mjs';
+
+let project;
+let h2lens;
+
+before(async () => {
+  project = installPackedPackage('h2lens-threads-');
+  h2lens = await importInstalled(project.dir);
+});
+
+after(() => project?.cleanup());
+
+/** Every capture among the fixtures, and a tap stream (decoded by shard 0 alone). */
+function inputs() {
+  const found = [];
+  for (const dir of ['corpus', 'extra', 'net']) {
+    for (const name of readdirSync(join(fixturesDir, dir))) {
+      if (/\.pcap(ng)?$/.test(name)) found.push(`${dir}/${name}`);
+    }
+  }
+  found.push('tap/linkerd_tap.json');
+  return found;
+}
+
+test('decodeFile with 2 or 3 threads gives exactly the report of one thread, for every capture', async () => {
+  const files = inputs();
+  assert.ok(files.length >= 30, `found only ${files.length} inputs`);
+  const keylog = new Uint8Array(readFileSync(join(fixturesDir, 'corpus/h2_tls_curl.keys.log')));
+  for (const name of files) {
+    const path = join(fixturesDir, name);
+    for (const options of [{}, { grpc: false, events: { include: ['header_block', 'grpc_call', 'summary'] } }]) {
+      const withKeys = name.includes('h2_tls_curl') ? { ...options, keylog } : options;
+      const one = await h2lens.decodeFile(path, withKeys);
+      for (const threads of [2, 3]) {
+        const many = await h2lens.decodeFile(path, { ...withKeys, threads });
+        assert.deepEqual(many, one, `${name}, ${threads} threads, ${JSON.stringify(options)}`);
+      }
+    }
+  }
+});
+
+test('decodeFile with threads: events through onEvents in order, progress up to the file size', async () => {
+  for (const name of ['corpus/h2c_continuation.pcap', 'corpus/grpc_python_midstream.pcapng', 'net/tcp_port_reuse.pcap']) {
+    const path = join(fixturesDir, name);
+    const size = statSync(path).size;
+    const one = await h2lens.decodeFile(path);
+    const batches = [];
+    const progress = [];
+    const report = await h2lens.decodeFile(path, {
+      threads: 2,
+      chunkSize: 4096,
+      onEvents: (b) => batches.push(b),
+      onProgress: (n, total) => progress.push([n, total]),
+    });
+    assert.deepEqual(report.events, []);
+    assert.deepEqual(report.summary, one.summary, name);
+    assert.deepEqual(batches.flat(), one.events, name);
+    assert.deepEqual(progress.at(-1), [size, size], name);
+    assert.equal(progress.length, Math.ceil(size / 4096), name);
+  }
+});
+
+test('Decoder shards: merged by drainKeyed keys, they give the events of one Decoder', () => {
+  const bytes = new Uint8Array(readFileSync(join(fixturesDir, 'corpus/h2c_continuation.pcap')));
+  const whole = h2lens.decode(bytes).events;
+  const keyed = [];
+  for (let index = 0; index < 3; index++) {
+    const d = new h2lens.Decoder({ shard: { index, count: 3 } });
+    d.push(bytes);
+    d.finish();
+    const { events, keys, position } = d.drainKeyed();
+    assert.equal(events.length, keys.length);
+    assert.ok(keys.every((k, i) => i === 0 || k >= keys[i - 1]), 'keys never decrease');
+    assert.equal(position, 2 ** 64, 'after finish no event can come');
+    events.forEach((event, i) => keyed.push({ key: keys[i], index, event }));
+    d.free();
+  }
+  // Each shard has its own summary event; one decoder has one.
+  const merged = keyed
+    .filter((k) => k.event.event !== 'summary')
+    .sort((a, b) => a.key - b.key || a.index - b.index)
+    .map((k) => k.event);
+  assert.deepEqual(merged, whole.filter((e) => e.event !== 'summary'));
+  assert.ok(new Set(keyed.filter((k) => k.event.event === 'connection').map((k) => k.index)).size > 1, 'the connections spread over the shards');
+});
+
+test('decodeFile threads: bad values, a shard of its own, a missing file, an abort and a throwing callback', async () => {
+  const path = join(fixturesDir, 'corpus/h2c_continuation.pcap');
+  for (const threads of [0, 1.5, '2', 65, null]) {
+    await assert.rejects(h2lens.decodeFile(path, { threads }), /^Error: decodeFile: options\.threads must be an integer from 1 to 64/);
+  }
+  await assert.rejects(h2lens.decodeFile(path, { threads: 2, shard: { index: 0, count: 2 } }), /do not combine it with options\.shard/);
+  await assert.rejects(h2lens.decodeFile(path, { threads: 2, nope: 1 }), /unknown field `nope`/);
+  await assert.rejects(h2lens.decodeFile(join(fixturesDir, 'no-such-file.pcap'), { threads: 2 }), { code: 'ENOENT' });
+  assert.throws(() => new h2lens.Decoder({ shard: { index: 2, count: 2 } }), /^Error: new Decoder: options\.shard must have 0 <= index < count, got index 2 and count 2$/);
+  assert.throws(() => new h2lens.Decoder({ shard: { index: 0, count: 0 } }), /options\.shard must have 0 <= index < count/);
+  const controller = new AbortController();
+  let chunks = 0;
+  await assert.rejects(
+    h2lens.decodeFile(path, {
+      threads: 2,
+      chunkSize: 100,
+      signal: controller.signal,
+      onProgress: () => {
+        if (++chunks === 3) controller.abort(new Error('stop here'));
+      },
+    }),
+    /stop here/,
+  );
+  await assert.rejects(h2lens.decodeFile(path, { threads: 2, signal: AbortSignal.abort() }), { name: 'AbortError' });
+  await assert.rejects(
+    h2lens.decodeFile(path, {
+      threads: 2,
+      onEvents: () => {
+        throw new Error('callback failed');
+      },
+    }),
+    /callback failed/,
+  );
+  // Still working afterwards, with threads.
+  assert.equal((await h2lens.decodeFile(path, { threads: 2 })).summary.header_blocks, h2lens.decode(readFileSync(path)).summary.header_blocks);
+});
