@@ -249,6 +249,16 @@ pub struct NetStats {
     pub fragmented_datagrams: u64,
 }
 
+/// Why a packet too short for a header is skipped: the capture cut it
+/// (`cut`: its snapshot length, or its datagram's) or it was sent so.
+fn short_packet(cut: bool) -> SkipReason {
+    if cut {
+        SkipReason::Truncated
+    } else {
+        SkipReason::Malformed
+    }
+}
+
 impl NetStats {
     fn skip(&mut self, reason: SkipReason, bytes: u64) {
         self.skipped.entry(reason).or_default().add(bytes);
@@ -381,22 +391,14 @@ impl Dissector {
         let headers = (link.header_len + ip.header_len) as u64;
         let trailer = ip.trailer_len as u64;
         if let Some(frag) = ip.fragment {
-            let cut = if cut_by_capture {
-                SkipReason::Truncated
-            } else {
-                SkipReason::Malformed
-            };
-            return self.fragment(pkt, &ip, frag, headers, trailer, cut, len);
+            let short = short_packet(cut_by_capture);
+            return self.fragment(pkt, &ip, frag, headers, trailer, short, len);
         }
         let tcp_bytes = ip.payload;
         let segment = match tcp::Segment::parse(tcp_bytes) {
             Ok(segment) => segment,
             Err(detail) => {
-                let reason = if cut_by_capture || tcp_bytes.len() < ip.declared_len {
-                    SkipReason::Truncated
-                } else {
-                    SkipReason::Malformed
-                };
+                let reason = short_packet(cut_by_capture || tcp_bytes.len() < ip.declared_len);
                 return self.skip_packet(pkt, Layer::Tcp, reason, detail, len);
             }
         };
@@ -429,11 +431,7 @@ impl Dissector {
                 );
             }
             LinkError::Short { needed, have, what } => {
-                let reason = if cut_by_capture {
-                    SkipReason::Truncated
-                } else {
-                    SkipReason::Malformed
-                };
+                let reason = short_packet(cut_by_capture);
                 self.skip_packet(
                     pkt,
                     Layer::Link,
@@ -459,11 +457,7 @@ impl Dissector {
     fn ip_error(&mut self, pkt: PacketRef, error: ip::IpError, cut_by_capture: bool, len: u64) {
         match error {
             ip::IpError::Short { needed, have, what } => {
-                let reason = if cut_by_capture {
-                    SkipReason::Truncated
-                } else {
-                    SkipReason::Malformed
-                };
+                let reason = short_packet(cut_by_capture);
                 self.skip_packet(
                     pkt,
                     Layer::Ip,
@@ -479,7 +473,7 @@ impl Dissector {
     }
 
     /// An IP fragment: held until its datagram is complete, then decoded
-    /// as TCP. `cut` is the skip reason if the fragment is short.
+    /// as TCP. `short`: the skip reason if the fragment is cut short.
     #[allow(clippy::too_many_arguments)]
     #[cfg_attr(target_family = "wasm", inline(never))]
     fn fragment(
@@ -489,14 +483,14 @@ impl Dissector {
         frag: ip::Fragment,
         headers: u64,
         trailer: u64,
-        cut: SkipReason,
+        short: SkipReason,
         len: u64,
     ) {
         if ip.payload.len() < ip.declared_len {
             return self.skip_packet(
                 pkt,
                 Layer::Ip,
-                cut,
+                short,
                 "IP fragment cut short; it cannot be reassembled".into(),
                 len,
             );
