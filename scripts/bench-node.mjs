@@ -23,6 +23,7 @@
 //                         timed: V8 has optimised the hot code by then (the
 //                         first run spends part of its time at baseline
 //                         speed while V8 compiles), as in a long-lived process
+//   node pipeline, threads, 2nd   the same with { threads: <cores> }
 //   node pipeline (Blob)  the same through decodeStream(fs.openAsBlob(FILE))
 //   node headers-json     Decoder + drainJsonBytes(), header blocks only, written
 //                         to /dev/null: the same bytes `headers --json` writes
@@ -82,6 +83,7 @@ const RUNS = [
   { name: 'node pipeline', node: 'pipeline' },
   { name: 'node pipeline, threads', node: 'pipeline-threads' },
   { name: 'node pipeline, 2nd', node: 'pipeline-2nd' },
+  { name: 'node pipeline, threads, 2nd', node: 'pipeline-threads-2nd' },
   { name: 'node pipeline (Blob)', node: 'pipeline-blob' },
   { name: 'node headers-json', node: 'headers-json' },
   { name: 'node headers-objects', node: 'headers-objects' },
@@ -142,6 +144,7 @@ const against = {
   'node pipeline': 'native summary',
   'node pipeline, threads': 'native summary',
   'node pipeline, 2nd': 'native summary',
+  'node pipeline, threads, 2nd': 'native summary',
   'node pipeline (Blob)': 'native summary',
   'node headers-json': 'native headers --json',
   'node headers-objects': 'native headers --json',
@@ -155,7 +158,7 @@ const lines = [
   '|---|---:|---:|---:|---:|---:|---:|---:|',
   ...summary.map((s) => {
     const ref = against[s.run];
-    const whole = s.run === 'node pipeline, 2nd' ? '' : ratioTo(ref, s.wall);
+    const whole = s.run.endsWith(', 2nd') ? '' : ratioTo(ref, s.wall);
     const decode = s.decodeMs === undefined ? '' : (s.decodeMs / 1000).toFixed(3);
     const decoding = s.decodeMs === undefined ? '' : ratioTo(ref, s.decodeMs / 1000);
     return `| ${s.run} | ${s.wall.toFixed(3)} | ${s.mbps.toFixed(0)} | ${whole} | ${s.rssMiB.toFixed(0)} | ${s.events ?? ''} | ${decode} | ${decoding} |`;
@@ -180,6 +183,7 @@ async function child(mode, path, fraction) {
     pipeline: [],
     'pipeline-threads': [],
     'pipeline-2nd': [],
+    'pipeline-threads-2nd': [],
     'pipeline-blob': [],
     'headers-json': ['header_block'],
     'headers-objects': ['header_block'],
@@ -208,10 +212,11 @@ async function child(mode, path, fraction) {
     let blob = await openAsBlob(path);
     if (fraction < 1) blob = blob.slice(0, Math.floor(blob.size * fraction));
     await h2lens.decodeStream(blob, { ...options, onEvents: (batch) => (events += batch.length) });
-  } else if (mode === 'pipeline-2nd') {
-    await h2lens.decodeFile(path, options);
+  } else if (mode === 'pipeline-2nd' || mode === 'pipeline-threads-2nd') {
+    const threads = mode === 'pipeline-threads-2nd' ? availableParallelism() : 1;
+    await h2lens.decodeFile(path, { ...options, threads });
     const t2 = performance.now();
-    await h2lens.decodeFile(path, { ...options, onEvents: (batch) => (events += batch.length) });
+    await h2lens.decodeFile(path, { ...options, threads, onEvents: (batch) => (events += batch.length) });
     console.log(JSON.stringify({ events, importMs, decodeMs: performance.now() - t2 }));
     return;
   } else {
