@@ -5,7 +5,8 @@
 // Decoder's `shard` option and `drainKeyed()` underneath, and misuse.
 
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fixturesDir, importInstalled, installPackedPackage } from './support/package.mjs';
@@ -46,6 +47,30 @@ test('decodeFile with 2 or 3 threads gives exactly the report of one thread, for
         assert.deepEqual(many, one, `${name}, ${threads} threads, ${JSON.stringify(options)}`);
       }
     }
+  }
+});
+
+test('decodeFile with threads: garbage and a cut capture give one thread’s diagnostics too', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'h2lens-threads-'));
+  try {
+    let seed = 7;
+    const garbage = Uint8Array.from({ length: 50_000 }, () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
+    const capture = readFileSync(join(fixturesDir, 'corpus/grpc_python.pcapng'));
+    const inputs = {
+      'garbage.bin': garbage,
+      'cut.pcapng': capture.subarray(0, Math.floor(capture.length * 0.6)),
+      'pcap-magic-then-garbage.pcap': new Uint8Array([...readFileSync(join(fixturesDir, 'corpus/h2c_curl_prior.pcap')).subarray(0, 24), ...garbage]),
+    };
+    for (const [name, bytes] of Object.entries(inputs)) {
+      const path = join(dir, name);
+      writeFileSync(path, bytes);
+      const one = await h2lens.decodeFile(path);
+      assert.equal(one.summary.input_bytes, bytes.length, name);
+      assert.ok(one.events.some((e) => e.severity === 'error' || e.severity === 'warning'), `${name}: a diagnostic says what is wrong`);
+      assert.deepEqual(await h2lens.decodeFile(path, { threads: 2 }), one, name);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
