@@ -79,11 +79,10 @@ export async function decodeFile(path, options = {}) {
   return decodeSharded(filePath(path), size, threads, stream, wasmModule);
 }
 
-/** A path string for a worker thread (which cannot take a Buffer's or URL's place). */
+/** The path as a worker thread can receive it: a URL object cannot cross,
+ * bytes (a Buffer) cross as they are. */
 function filePath(path) {
-  if (path instanceof URL) return fileURLToPath(path);
-  if (typeof path === 'string') return path;
-  return Buffer.from(path).toString();
+  return path instanceof URL ? fileURLToPath(path) : path;
 }
 
 /** The file's bytes in chunks; two buffers take turns: one is decoded while

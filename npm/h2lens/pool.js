@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 const CREDITS = 8;
 
 /**
- * Decodes the file at `path` (a string) with `threads` workers. `stream`
+ * Decodes the file at `path` (a string or bytes) with `threads` workers. `stream`
  * is what `streamOptions` returns; `module` the compiled WebAssembly
  * module; `total` the file's size.
  */
@@ -32,13 +32,13 @@ export function decodeSharded(path, total, threads, stream, module) {
       for (let i = 0; i < threads; i++) Atomics.store(credits, i, CREDITS);
       for (let i = 0; i < threads; i++) Atomics.notify(credits, i);
       for (const w of workers) w.terminate();
-      if (err === undefined) resolve({ events, summary: mergeSummaries(lanes.map((l) => l.summary)) });
+      if (err === undefined) resolve({ events, summary: merged(lanes) });
       else reject(err);
     };
     const onAbort = () => stop(signal.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     for (let index = 0; index < threads; index++) {
-      const lane = { index, batches: [], next: 0, through: -1, done: false, summary: undefined };
+      const lane = { index, batches: [], next: 0, through: -1, done: false, summary: undefined, merged: undefined };
       lanes.push(lane);
       const worker = new Worker(new URL('./worker.js', import.meta.url), {
         workerData: {
@@ -105,7 +105,7 @@ function merge(lanes, credits) {
     const event = batch.events[lane.next];
     if (event.event !== 'summary') out.push(event);
     else if (lane.index === 0) {
-      out.push({ event: 'summary', ...mergeSummaries(lanes.map((l) => l.summary)) });
+      out.push({ event: 'summary', ...merged(lanes) });
     }
     lane.next += 1;
     if (lane.next === batch.events.length) {
@@ -115,6 +115,12 @@ function merge(lanes, credits) {
       Atomics.notify(credits, lane.index);
     }
   }
+}
+
+/** The shards' summaries added up, once all have come (shard 0 keeps it). */
+function merged(lanes) {
+  lanes[0].merged ??= mergeSummaries(lanes.map((l) => l.summary));
+  return lanes[0].merged;
 }
 
 function head(lane) {

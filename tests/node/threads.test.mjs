@@ -92,6 +92,10 @@ test('decodeFile with threads: events through onEvents in order, progress up to 
     assert.deepEqual(batches.flat(), one.events, name);
     assert.deepEqual(progress.at(-1), [size, size], name);
     assert.equal(progress.length, Math.ceil(size / 4096), name);
+    // The path as bytes or a file URL, as one thread takes it.
+    for (const same of [Buffer.from(path), new URL(`file://${path}`)]) {
+      assert.deepEqual(await h2lens.decodeFile(same, { threads: 2 }), one, `${name} as ${same.constructor.name}`);
+    }
   }
 });
 

@@ -306,7 +306,9 @@ struct Batch {
     last: bool,
 }
 
-/// Formatted events of one shard, in its order.
+/// Formatted events of one shard, in its order (`default()`: none, and no
+/// buffer).
+#[derive(Default)]
 struct ShardText {
     bytes: Vec<u8>,
     /// Each event's position and where its text ends in `bytes`.
@@ -393,16 +395,21 @@ where
                 let mut text = ShardText::new();
                 // Sends `text` on and starts a new one in a buffer the merge
                 // is done with (else a new one, sized for a batch so it does
-                // not regrow); false when the merge has gone.
+                // not regrow); false when the merge has gone. An empty text
+                // only says how far the shard has come: its buffer stays.
                 let send = |text: &mut ShardText, through: u64, last: bool| -> bool {
-                    let next = match spent_rx.try_recv() {
-                        Ok(mut spent) => {
-                            spent.clear();
-                            spent
-                        }
-                        Err(_) => ShardText::new(),
+                    let text = if text.ends.is_empty() {
+                        ShardText::default()
+                    } else {
+                        let next = match spent_rx.try_recv() {
+                            Ok(mut spent) => {
+                                spent.clear();
+                                spent
+                            }
+                            Err(_) => ShardText::new(),
+                        };
+                        std::mem::replace(text, next)
                     };
-                    let text = std::mem::replace(text, next);
                     batch_tx
                         .send(Batch {
                             shard: index,

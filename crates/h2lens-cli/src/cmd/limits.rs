@@ -2,6 +2,7 @@
 //! command line, by the path the diagnostics name; and `h2lens limits`,
 //! which lists them with their defaults.
 
+use std::fmt::Write;
 use std::process::ExitCode;
 
 use clap::Args;
@@ -106,7 +107,8 @@ pub fn run(args: LimitsArgs) -> Result<ExitCode, String> {
              # powers of 1024), or in JavaScript with { config: { section: { name: N } } }.\n",
         );
         for (path, default) in numeric_limits() {
-            text.push_str(&format!("{path} = {default}\n"));
+            // Writing to a String cannot fail.
+            let _ = writeln!(text, "{path} = {default}");
         }
         text
     };
