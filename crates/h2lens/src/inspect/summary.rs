@@ -32,6 +32,8 @@ impl Summary {
     /// frames, blocks, fields, streams, exchanges, calls, diagnostics and
     /// stream bytes add up; what every shard saw alike (input, packets,
     /// link types, capture and TCP/IP accounting) is kept from this one.
+    /// The npm package's worker pool does the same in JavaScript
+    /// (`mergeSummaries` in `npm/h2lens/pool.js`): change both together.
     pub fn add_shard(&mut self, other: &Summary) {
         fn add_map(
             into: &mut std::collections::BTreeMap<String, u64>,
