@@ -23,9 +23,10 @@ impl Core {
         block.fragments.push(fragment);
         let max_size = self.cfg.frame.max_header_block_size as usize;
         if end_headers && bytes.len() <= max_size {
-            // The whole block is in this frame: decode it where it lies.
-            self.inputs[dir].block = Some(block);
-            self.finish_block_from(dir, true, origin, Some(bytes));
+            // The whole block is in this frame: decode it where it lies,
+            // without parking it in `inputs` (in WebAssembly each move of
+            // the block is a `memory.copy`, a call out of the module).
+            self.decode_block(dir, block, true, origin, Some(bytes));
             return;
         }
         block.bytes.extend_from_slice(bytes);
@@ -112,21 +113,22 @@ impl Core {
 
     /// Decodes a finished (or cut) block and places it in its exchange.
     pub(super) fn finish_block(&mut self, dir: Direction, end_headers: bool, origin: Origin) {
-        self.finish_block_from(dir, end_headers, origin, None);
+        if let Some(block) = self.inputs[dir].block.take() {
+            self.decode_block(dir, block, end_headers, origin, None);
+        }
     }
 
-    /// As [`Core::finish_block`]; `direct` holds the block's bytes when
-    /// they were not copied into the pending block (a block in one frame).
-    pub(super) fn finish_block_from(
+    /// As [`Core::finish_block`], for a block taken out of `inputs` or
+    /// never put there; `direct` holds the block's bytes when they were not
+    /// copied into the pending block (a block in one frame).
+    fn decode_block(
         &mut self,
         dir: Direction,
+        block: PendingBlock,
         end_headers: bool,
         origin: Origin,
         direct: Option<&[u8]>,
     ) {
-        let Some(block) = self.inputs[dir].block.take() else {
-            return;
-        };
         let id = self.next_block_id;
         self.next_block_id += 1;
         self.inputs[dir].stats.header_blocks += 1;
