@@ -27,6 +27,12 @@ impl Marks {
 
     /// The origin of the chunk that carried byte `offset`.
     pub fn at(&self, offset: u64) -> Origin {
+        // Most frames lie in the latest chunk: no search for them.
+        if let Some((last_offset, origin)) = self.marks.back() {
+            if *last_offset <= offset {
+                return *origin;
+            }
+        }
         let i = self.marks.partition_point(|(o, _)| *o <= offset);
         match i.checked_sub(1).and_then(|i| self.marks.get(i)) {
             Some((_, origin)) => *origin,
@@ -79,6 +85,8 @@ mod tests {
         assert_eq!(m.at(0).packet, 1);
         assert_eq!(m.at(9).packet, 1);
         assert_eq!(m.at(10).packet, 2);
+        assert_eq!(m.at(24).packet, 2);
+        assert_eq!(m.at(25).packet, 3);
         assert_eq!(m.at(100).packet, 3);
         m.release_before(12);
         assert_eq!(m.at(12).packet, 2);
