@@ -157,6 +157,7 @@ impl RequiredPseudo {
 }
 
 /// Whether `name` has an ASCII upper-case letter.
+#[inline(always)]
 fn has_uppercase(name: &[u8]) -> bool {
     use crate::octets::{any_byte_marked, ascii_bytes_in};
     any_byte_marked(name, |x| ascii_bytes_in(x, b'A', b'Z'))
