@@ -229,6 +229,10 @@ impl Decoder {
     /// diagnostics, error and table state are as `decode` reports them.
     /// For callers that only look at names and values (no per-field
     /// allocation). `unknown` is [`Field::unknown`].
+    ///
+    /// Its own function in WebAssembly: inlined, the caller grows past the
+    /// size V8 optimises quickly (crate docs, "Rare paths out of line").
+    #[cfg_attr(target_family = "wasm", inline(never))]
     pub fn decode_each(
         &mut self,
         block: &[u8],
