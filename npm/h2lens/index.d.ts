@@ -175,9 +175,10 @@ export function decodeStream(
 
 export interface DecodeFileOptions extends DecodeStreamOptions {
   /**
-   * Worker threads, each decoding one shard of a capture's connections (as
-   * the CLI's `--threads`); the report is exactly that of one thread, and
-   * `onProgress` follows shard 0's reading. Default 1; at most 64. Not
+   * Threads, each decoding one shard of a capture's connections (as the
+   * CLI's `--threads`): the calling thread and `threads - 1` worker
+   * threads. The report is exactly that of one thread, and `onProgress`
+   * follows shard 0's reading (the calling thread's). Default 1; at most 64. Not
    * combined with `shard`; with `collect` or `har` one thread decodes.
    */
   threads?: number;

@@ -47,10 +47,10 @@ export default async function init() {}
  * which in Node is several times cheaper than reading a Blob from
  * `fs.openAsBlob` (whose reads cost about as much as decoding).
  *
- * `threads: n` (default 1) decodes a capture on `n` worker threads, each
- * the connections of one shard, as the CLI's `--threads`; the events and
- * the summary are exactly those of one thread. With `collect` or `har`
- * the file is decoded on one thread.
+ * `threads: n` (default 1) decodes a capture on `n` threads (this one and
+ * `n - 1` workers), each the connections of one shard, as the CLI's
+ * `--threads`; the events and the summary are exactly those of one thread.
+ * With `collect` or `har` the file is decoded on one thread.
  */
 export async function decodeFile(path, options = {}) {
   if (!isReady()) throw new Error('h2lens: the WebAssembly module is not initialised');

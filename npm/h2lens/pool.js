@@ -1,29 +1,39 @@
-// `decodeFile(path, { threads })` in Node: one worker thread per shard of
-// the capture's connections, as the CLI's `--threads` runs one inspector
-// per core. Every worker reads the whole file; shard `i` of `n` decodes the
-// connections whose number is `i` modulo `n` (shard 0 also everything
-// outside connections). The events are merged here by their position in
-// the input, each shard's in its own order, which gives exactly the events
-// of one decoder (`Decoder.drainKeyed`), and the summaries are added up.
+// `decodeFile(path, { threads })` in Node: `threads` decoders, one per shard
+// of the capture's connections, as the CLI's `--threads` runs one inspector
+// per core. The calling thread decodes shard 0 itself and a worker thread
+// each other shard: a worker takes 25-40 ms to start, and on two cores the
+// calling thread decoding instead of waiting made the big capture's decode
+// about 8 % faster than two workers (docs/BENCHMARKS.md). Every decoder
+// reads the whole file; shard `i` of `n` decodes the connections whose
+// number is `i` modulo `n` (shard 0 also everything outside connections).
+// The events are merged here by their position in the input, each shard's
+// in its own order, which gives exactly the events of one decoder
+// (`Decoder.drainKeyed`), and the summaries are added up.
+import { closeSync, openSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { Decoder } from './core.js';
 
-/** Batches of events a shard may post before the merge has passed them on. */
+/** Batches of events a shard may hold before the merge has passed them on. */
 const CREDITS = 8;
 
 /**
- * Decodes the file at `path` (a string or bytes) with `threads` workers. `stream`
- * is what `streamOptions` returns; `module` the compiled WebAssembly
- * module; `total` the file's size.
+ * Decodes the file at `path` (a string or bytes) on `threads` threads: this
+ * one and `threads - 1` workers. `stream` is what `streamOptions` returns;
+ * `module` the compiled WebAssembly module; `total` the file's size.
  */
 export function decodeSharded(path, total, threads, stream, module) {
   const { onProgress, onEvents, signal, chunkSize, decoderOptions } = stream;
   signal?.throwIfAborted();
+  // The workers' credits (see worker.js); shard 0, decoded here, counts its
+  // batches held instead.
   const credits = new Int32Array(new SharedArrayBuffer(4 * threads)).fill(CREDITS);
   const lanes = [];
   const workers = [];
   const events = [];
   return new Promise((resolve, reject) => {
     let settled = false;
+    // Wakes shard 0 when it waits for the merge to take its batches.
+    let wake = () => {};
     const stop = (err) => {
       if (settled) return;
       settled = true;
@@ -32,14 +42,34 @@ export function decodeSharded(path, total, threads, stream, module) {
       for (let i = 0; i < threads; i++) Atomics.store(credits, i, CREDITS);
       for (let i = 0; i < threads; i++) Atomics.notify(credits, i);
       for (const w of workers) w.terminate();
+      wake();
       if (err === undefined) resolve({ events, summary: merged(lanes) });
       else reject(err);
     };
     const onAbort = () => stop(signal.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
+    /** Takes a shard's batch (its events and how far it has read) and
+     * passes on every event that can go next. */
+    const take = (lane, batch) => {
+      lane.through = Math.max(lane.through, batch.position);
+      if (batch.summary !== undefined) {
+        lane.summary = batch.summary;
+        lane.done = true;
+      }
+      if (batch.events.length > 0) lane.batches.push(batch);
+      if (lane.index === 0 && batch.summary === undefined) onProgress?.(batch.read, total);
+      const out = merge(lanes, credits);
+      if (out.length > 0) {
+        if (onEvents) onEvents(out);
+        else for (const e of out) events.push(e);
+      }
+      if (lanes.every((l) => l.done && l.batches.length === 0)) stop();
+    };
     for (let index = 0; index < threads; index++) {
-      const lane = { index, batches: [], next: 0, through: -1, done: false, summary: undefined, merged: undefined };
-      lanes.push(lane);
+      lanes.push({ index, batches: [], next: 0, through: -1, done: false, summary: undefined, merged: undefined });
+    }
+    for (let index = 1; index < threads; index++) {
+      const lane = lanes[index];
       const worker = new Worker(new URL('./worker.js', import.meta.url), {
         workerData: {
           module,
@@ -54,19 +84,8 @@ export function decodeSharded(path, total, threads, stream, module) {
       worker.on('message', (batch) => {
         if (settled) return;
         try {
-          lane.through = Math.max(lane.through, batch.position);
-          if (batch.summary !== undefined) {
-            lane.summary = batch.summary;
-            lane.done = true;
-          }
-          if (batch.events.length > 0) lane.batches.push(batch);
-          if (index === 0 && batch.summary === undefined) onProgress?.(batch.read, total);
-          const out = merge(lanes, credits);
-          if (out.length > 0) {
-            if (onEvents) onEvents(out);
-            else for (const e of out) events.push(e);
-          }
-          if (lanes.every((l) => l.done && l.batches.length === 0)) stop();
+          take(lane, batch);
+          wake();
         } catch (err) {
           stop(err);
         }
@@ -76,6 +95,38 @@ export function decodeSharded(path, total, threads, stream, module) {
         if (!lane.done) stop(new Error(`decodeFile: a decoding thread stopped (exit code ${code})`));
       });
     }
+    // Shard 0, here, after the workers have been started. A chunk is read
+    // and decoded at once (as in a worker: an asynchronous read measured
+    // slower), then the event loop runs, which passes on the workers'
+    // batches.
+    const own = lanes[0];
+    const decodeOwnShard = async () => {
+      const decoder = new Decoder({ ...decoderOptions, shard: { index: 0, count: threads } });
+      let fd;
+      try {
+        fd = openSync(path, 'r');
+        const chunk = new Uint8Array(chunkSize);
+        let read = 0;
+        for (;;) {
+          const n = readSync(fd, chunk, 0, chunk.length, null);
+          if (n === 0) break;
+          read += n;
+          decoder.push(chunk.subarray(0, n));
+          take(own, { ...decoder.drainKeyed(), read });
+          await new Promise((r) => setImmediate(r));
+          // As a worker waits for a credit: the merge has not passed on
+          // CREDITS of this shard's batches yet.
+          while (!settled && own.batches.length >= CREDITS) await new Promise((r) => (wake = r));
+          if (settled) return;
+        }
+        decoder.finish();
+        take(own, { ...decoder.drainKeyed(), read, summary: decoder.summary() });
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+        decoder.free();
+      }
+    };
+    decodeOwnShard().catch(stop);
   });
 }
 
