@@ -28,7 +28,12 @@
 //! a third to a half their size, and the first decode of the big capture
 //! in Node is 7 % faster (docs/BENCHMARKS.md). Natively the compiler
 //! decides, except for the HPACK size update, which stays inline as it was
-//! (as a call, native `summary` was about 2 % slower).
+//! (as a call, native `summary` was about 2 % slower). For the same
+//! reason the HPACK field loop (`hpack::Decoder::decode_each`) is its own
+//! function in WebAssembly, though hot: inlined, the block decoder it
+//! serves grew to 10 KB. The other way round, V8 does not inline calls
+//! between WebAssembly functions, so a small function called per header
+//! field (`has_uppercase`) is forced inline.
 #![forbid(unsafe_code)]
 // Hostile input must never panic the decoder (a panic in WASM kills the
 // user's tab), so the panicking shortcuts are denied outside tests.
