@@ -3,7 +3,7 @@
 //! Every export is a few lines: arguments arrive as `JsValue` and are checked
 //! here (a wrong type throws a JS `Error` instead of being reinterpreted),
 //! the core does the work, and results cross back through one serializer
-//! ([`convert::to_js`], the CLI's JSON) so JS sees the same schema as the
+//! (`convert::to_js`, the CLI's JSON) so JS sees the same schema as the
 //! CLI's `--json` output. No decoding happens here.
 //!
 //! - [`decode()`] and [`Decoder`]: the whole pipeline (`h2lens::inspect`);

@@ -1,7 +1,7 @@
 //! HTTP/2 frames (RFC 9113 §4, §6), one module per frame type.
 //!
 //! Each frame type parses from its payload slice into an owned description
-//! whose byte ranges are [`Span`]s relative to the payload, so nothing is
+//! whose byte ranges are [`Span`](crate::Span)s relative to the payload, so nothing is
 //! copied and nothing can be indexed out of bounds. Frame-level rule
 //! violations are [`FrameError`]s naming the RFC section; the connection
 //! decoder turns them into diagnostics and goes on where the protocol allows.

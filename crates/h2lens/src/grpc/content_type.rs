@@ -1,8 +1,9 @@
 //! Which gRPC flavour a `content-type` names.
 //!
-//! gRPC HTTP2: `application/grpc` [`+proto` / `+json` / custom]. gRPC-Web
-//! (`doc/PROTOCOL-WEB.md`): `application/grpc-web` [`+proto` / `+json`] for
-//! binary bodies and `application/grpc-web-text` [`+proto`] for base64 bodies.
+//! gRPC HTTP2: `application/grpc` followed by nothing, `+proto`, `+json` or a
+//! custom suffix. gRPC-Web (`doc/PROTOCOL-WEB.md`): `application/grpc-web`
+//! (or with `+proto`, `+json`) for binary bodies and
+//! `application/grpc-web-text` (or with `+proto`) for base64 bodies.
 //! Media type parameters (`; charset=…`) are allowed and ignored; the type is
 //! matched case-insensitively (RFC 9110 §8.3.1).
 

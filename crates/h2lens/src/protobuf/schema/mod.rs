@@ -10,8 +10,8 @@
 //! Why not `prost-reflect`: it served well, but built the well-known types'
 //! descriptors as code and carried a full reflection API, 28 % of the
 //! WebAssembly module (docs/BUILD.md), for what is here a read-only walk
-//! of a message by its descriptor: [`descriptor`] reads the protoset with
-//! this crate's own wire reader, [`json`] and [`wkt`] write the JSON.
+//! of a message by its descriptor: `descriptor` reads the protoset with
+//! this crate's own wire reader, `json` and `wkt` write the JSON.
 
 mod descriptor;
 mod json;
