@@ -9,9 +9,9 @@
 // The events are merged here by their position in the input, each shard's
 // in its own order, which gives exactly the events of one decoder
 // (`Decoder.drainKeyed`), and the summaries are added up.
-import { closeSync, openSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { Decoder } from './core.js';
+import { shardBatches } from './shard.js';
 
 /** Batches of events a shard may hold before the merge has passed them on. */
 const CREDITS = 8;
@@ -102,27 +102,17 @@ export function decodeSharded(path, total, threads, stream, module) {
     const own = lanes[0];
     const decodeOwnShard = async () => {
       const decoder = new Decoder({ ...decoderOptions, shard: { index: 0, count: threads } });
-      let fd;
       try {
-        fd = openSync(path, 'r');
-        const chunk = new Uint8Array(chunkSize);
-        let read = 0;
-        for (;;) {
-          const n = readSync(fd, chunk, 0, chunk.length, null);
-          if (n === 0) break;
-          read += n;
-          decoder.push(chunk.subarray(0, n));
-          take(own, { ...decoder.drainKeyed(), read });
+        for (const batch of shardBatches(decoder, path, chunkSize)) {
+          take(own, batch);
+          if (batch.summary !== undefined) return;
           await new Promise((r) => setImmediate(r));
           // As a worker waits for a credit: the merge has not passed on
           // CREDITS of this shard's batches yet.
           while (!settled && own.batches.length >= CREDITS) await new Promise((r) => (wake = r));
           if (settled) return;
         }
-        decoder.finish();
-        take(own, { ...decoder.drainKeyed(), read, summary: decoder.summary() });
       } finally {
-        if (fd !== undefined) closeSync(fd);
         decoder.free();
       }
     };

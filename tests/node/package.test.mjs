@@ -74,6 +74,7 @@ test('the tarball holds the entry points, types, glue and wasm, and nothing else
     'pkg/h2lens_bg.node.wasm',
     'pkg/h2lens_bg.wasm',
     'pool.js',
+    'shard.js',
     'worker.js',
   ]);
 });
