@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { initSync as initWasmSync } from './pkg/h2lens.js';
-import { Decoder, ahead, decodeChunks, isReady, markReady, streamOptions } from './core.js';
+import { ahead, decodeChunks, isReady, markReady, streamOptions } from './core.js';
 
 export {
   version,
@@ -73,8 +73,6 @@ export async function decodeFile(path, options = {}) {
   } finally {
     await handle.close();
   }
-  // The options must pass before any thread starts.
-  new Decoder(stream.decoderOptions).free();
   const { decodeSharded } = await import('./pool.js');
   return decodeSharded(filePath(path), size, threads, stream, wasmModule);
 }

@@ -24,6 +24,9 @@ const CREDITS = 8;
 export function decodeSharded(path, total, threads, stream, module) {
   const { onProgress, onEvents, signal, chunkSize, decoderOptions } = stream;
   signal?.throwIfAborted();
+  // Shard 0's decoder, made first: bad options throw before any worker
+  // starts.
+  const decoder = new Decoder({ ...decoderOptions, shard: { index: 0, count: threads } });
   // The workers' credits (see worker.js); shard 0, decoded here, counts its
   // batches held instead.
   const credits = new Int32Array(new SharedArrayBuffer(4 * threads)).fill(CREDITS);
@@ -68,7 +71,7 @@ export function decodeSharded(path, total, threads, stream, module) {
     for (let index = 0; index < threads; index++) {
       lanes.push({ index, batches: [], next: 0, through: -1, done: false, summary: undefined, merged: undefined });
     }
-    for (let index = 1; index < threads; index++) {
+    const startWorker = (index) => {
       const lane = lanes[index];
       const worker = new Worker(new URL('./worker.js', import.meta.url), {
         workerData: {
@@ -94,6 +97,11 @@ export function decodeSharded(path, total, threads, stream, module) {
       worker.on('exit', (code) => {
         if (!lane.done) stop(new Error(`decodeFile: a decoding thread stopped (exit code ${code})`));
       });
+    };
+    try {
+      for (let index = 1; index < threads; index++) startWorker(index);
+    } catch (err) {
+      stop(err);
     }
     // Shard 0, here, after the workers have been started. A chunk is read
     // and decoded at once (as in a worker: an asynchronous read measured
@@ -101,8 +109,8 @@ export function decodeSharded(path, total, threads, stream, module) {
     // batches.
     const own = lanes[0];
     const decodeOwnShard = async () => {
-      const decoder = new Decoder({ ...decoderOptions, shard: { index: 0, count: threads } });
       try {
+        if (settled) return;
         for (const batch of shardBatches(decoder, path, chunkSize)) {
           take(own, batch);
           if (batch.summary !== undefined) return;

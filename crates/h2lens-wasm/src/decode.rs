@@ -117,7 +117,7 @@ impl Decoder {
     /// The events decoded so far and not yet drained, in order, as one
     /// array (at most `max` of them when given).
     pub fn drain(&mut self, max: JsValue) -> Result<JsValue, JsError> {
-        let events = self.take("Decoder.drain", &max)?;
+        let events = self.take("Decoder.drain", &max, None)?;
         let out = convert::events_to_js(&mut self.buf, &events);
         self.trim_buffer();
         Ok(out?.into())
@@ -130,7 +130,7 @@ impl Decoder {
     /// are pending.
     #[wasm_bindgen(js_name = drainJson)]
     pub fn drain_json(&mut self, max: JsValue) -> Result<JsValue, JsError> {
-        let events = self.take("Decoder.drainJson", &max)?;
+        let events = self.take("Decoder.drainJson", &max, None)?;
         convert::write_json_lines(&mut self.buf, &events)?;
         let out = convert::str_from_json_bytes(&self.buf).map(JsValue::from_str);
         self.trim_buffer();
@@ -141,7 +141,7 @@ impl Decoder {
     /// or transferring out of a worker, without building a JS string.
     #[wasm_bindgen(js_name = drainJsonBytes)]
     pub fn drain_json_bytes(&mut self, max: JsValue) -> Result<Vec<u8>, JsError> {
-        let events = self.take("Decoder.drainJsonBytes", &max)?;
+        let events = self.take("Decoder.drainJsonBytes", &max, None)?;
         convert::write_json_lines(&mut self.buf, &events)?;
         let out = self.buf.clone();
         self.trim_buffer();
@@ -155,7 +155,7 @@ impl Decoder {
     /// The format is internal to h2lens and may change with any version.
     #[wasm_bindgen(js_name = drainColumns)]
     pub fn drain_columns(&mut self, max: JsValue) -> Result<Vec<u8>, JsError> {
-        let events = self.take("Decoder.drainColumns", &max)?;
+        let events = self.take("Decoder.drainColumns", &max, None)?;
         self.columns.batch(&events)
     }
 
@@ -168,20 +168,8 @@ impl Decoder {
     /// events of one decoder (`Inspector::next_event_keyed`).
     #[wasm_bindgen(js_name = drainKeyed)]
     pub fn drain_keyed(&mut self, max: JsValue) -> Result<JsValue, JsError> {
-        let max = convert::opt_u32_arg("Decoder.drainKeyed", "max", &max)?
-            .map_or(usize::MAX, |m| m as usize);
-        let mut events = Vec::new();
         let mut keys = Vec::new();
-        while events.len() < max {
-            match self.inspector.next_event_keyed() {
-                Some((key, event)) if self.filter.accepts(&event.kind) => {
-                    keys.push(key as f64);
-                    events.push(event);
-                }
-                Some(_) => {}
-                None => break,
-            }
-        }
+        let events = self.take("Decoder.drainKeyed", &max, Some(&mut keys))?;
         let out = convert::parse_json(r#"{"events":[],"keys":null,"position":0}"#)?;
         convert::set(
             &out,
@@ -215,12 +203,24 @@ impl Decoder {
     }
 
     /// Pending events that pass the filter, at most `max`.
-    fn take(&mut self, function: &str, max: &JsValue) -> Result<Vec<Event>, JsError> {
+    /// The pending events the filter accepts (at most `max`), and with
+    /// `keys`, their positions in the input.
+    fn take(
+        &mut self,
+        function: &str,
+        max: &JsValue,
+        mut keys: Option<&mut Vec<f64>>,
+    ) -> Result<Vec<Event>, JsError> {
         let max = convert::opt_u32_arg(function, "max", max)?.map_or(usize::MAX, |m| m as usize);
         let mut events = Vec::new();
         while events.len() < max {
-            match self.inspector.next_event() {
-                Some(event) if self.filter.accepts(&event.kind) => events.push(event),
+            match self.inspector.next_event_keyed() {
+                Some((key, event)) if self.filter.accepts(&event.kind) => {
+                    if let Some(keys) = keys.as_deref_mut() {
+                        keys.push(key as f64);
+                    }
+                    events.push(event);
+                }
                 Some(_) => {}
                 None => break,
             }

@@ -221,9 +221,7 @@ impl Core {
         self.push_frame_event(dir, index, header, None, span, first, origin, raw);
         let name = header.kind.to_string();
         self.frame_diag(dir, &header, index, span, origin, err.to_diagnostic(&name));
-        if matches!(header.kind, FrameType::HEADERS | FrameType::PUSH_PROMISE)
-            || header.kind == FrameType::CONTINUATION
-        {
+        if header.kind.carries_header_block() {
             // The block's bytes are unreadable: HPACK state is now unknown.
             self.hpack[dir].mark_gap();
         }
@@ -272,10 +270,7 @@ impl Core {
             SkipReason::FrameTooLarge,
             origin,
         );
-        if matches!(
-            header.kind,
-            FrameType::HEADERS | FrameType::PUSH_PROMISE | FrameType::CONTINUATION
-        ) {
+        if header.kind.carries_header_block() {
             self.hpack[dir].mark_gap();
         }
     }

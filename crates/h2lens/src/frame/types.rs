@@ -71,6 +71,17 @@ open_code! {
     }
 }
 
+impl FrameType {
+    /// HEADERS, PUSH_PROMISE and CONTINUATION: the frames that carry
+    /// header block fragments (RFC 9113 §4.3).
+    pub fn carries_header_block(self) -> bool {
+        matches!(
+            self,
+            FrameType::HEADERS | FrameType::PUSH_PROMISE | FrameType::CONTINUATION
+        )
+    }
+}
+
 open_code! {
     /// Error codes (RFC 9113 §7).
     ErrorCode(u32) {

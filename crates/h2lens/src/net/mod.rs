@@ -391,8 +391,7 @@ impl Dissector {
         let headers = (link.header_len + ip.header_len) as u64;
         let trailer = ip.trailer_len as u64;
         if let Some(frag) = ip.fragment {
-            let short = short_packet(cut_by_capture);
-            return self.fragment(pkt, &ip, frag, headers, trailer, short, len);
+            return self.fragment(pkt, &ip, frag, headers, trailer, cut_by_capture, len);
         }
         let tcp_bytes = ip.payload;
         let segment = match tcp::Segment::parse(tcp_bytes) {
@@ -473,7 +472,7 @@ impl Dissector {
     }
 
     /// An IP fragment: held until its datagram is complete, then decoded
-    /// as TCP. `short`: the skip reason if the fragment is cut short.
+    /// as TCP. `cut_by_capture` as for [`short_packet`].
     #[allow(clippy::too_many_arguments)]
     #[cfg_attr(target_family = "wasm", inline(never))]
     fn fragment(
@@ -483,14 +482,14 @@ impl Dissector {
         frag: ip::Fragment,
         headers: u64,
         trailer: u64,
-        short: SkipReason,
+        cut_by_capture: bool,
         len: u64,
     ) {
         if ip.payload.len() < ip.declared_len {
             return self.skip_packet(
                 pkt,
                 Layer::Ip,
-                short,
+                short_packet(cut_by_capture),
                 "IP fragment cut short; it cannot be reassembled".into(),
                 len,
             );
