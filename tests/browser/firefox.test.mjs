@@ -111,6 +111,9 @@ describe('Firefox: the gRPC capture (grpc_python.pcap)', () => {
       assert.equal(found.refused, true, 'innerHTML with a string is refused (require-trusted-types-for)');
     } finally {
       await probe.close();
+      // The page the other tests use is the visible tab again, as a user's
+      // would be when opening a file.
+      await session.page.bringToFront();
     }
   });
 

@@ -407,6 +407,29 @@ describe('the mid-stream capture (grpc_python_midstream.pcap)', () => {
   });
 });
 
+describe('a reader worker that does not answer in time', () => {
+  // A start timeout of 0 ms: the reader worker cannot answer before it
+  // passes (its script is still being fetched), as when headless Firefox
+  // never started it. Decoding must fall back to the session worker and
+  // give the same calls, not wait forever.
+  test('decoding falls back to the session worker, with the same result', async () => {
+    const { page } = session;
+    await page.evaluate(() => localStorage.setItem('h2lens.readerStartTimeoutMs', '0'));
+    try {
+      await openFile(page, join(corpus, 'grpc_python.pcap'));
+      await tab(page, 'exchanges');
+      assertCallRows(await rows(page, EXCHANGES));
+      const fallen = await page.evaluate(() => globalThis.h2lensInspector.timings.profile);
+      assert.equal(fallen?.pipeline, false, 'decoding ran in the session worker');
+    } finally {
+      await page.evaluate(() => localStorage.removeItem('h2lens.readerStartTimeoutMs'));
+    }
+    await openFile(page, join(corpus, 'grpc_python.pcap'));
+    const normal = await page.evaluate(() => globalThis.h2lensInspector.timings.profile);
+    assert.equal(normal?.pipeline, true, 'with the default timeout, decoding runs in the reader worker');
+  });
+});
+
 describe('privacy', () => {
   test('every request was a GET of one of the site’s own files, and nothing failed', () => {
     assert.ok(session.requests.some((u) => u.endsWith('.wasm')), 'the worker fetched the wasm module');

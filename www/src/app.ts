@@ -222,6 +222,9 @@ export class App {
     if (this.keylog) options.keylog = this.keylog.bytes.slice();
     // For measuring: localStorage['h2lens.pipeline'] = 'off' decodes in one worker.
     if (localStorage.getItem('h2lens.pipeline') === 'off') options.noPipeline = true;
+    // For tests: how long the reader worker may take to start (see OpenOptions).
+    const readerStart = Number(localStorage.getItem('h2lens.readerStartTimeoutMs') ?? NaN);
+    if (Number.isFinite(readerStart)) options.readerStartTimeoutMs = readerStart;
     void this.client.call({ op: 'open', session: id, source, options }).catch((err) => this.setStatus(String(err), true));
   }
 

@@ -32,6 +32,9 @@ export interface OpenOptions {
   keylog?: Uint8Array;
   /** Decode in the session worker itself, not in a reader worker (for measuring). */
   noPipeline?: boolean;
+  /** How long the reader worker may take to answer before decoding falls
+   * back to the session worker (default 10 s; tests set it low). */
+  readerStartTimeoutMs?: number;
 }
 
 // ---- Rows ---------------------------------------------------------------

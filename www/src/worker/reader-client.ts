@@ -1,6 +1,9 @@
 // The session worker's side of decoding: a reader worker (reader.ts) when
 // this browser can start a worker from a worker, so decoding and keeping
 // run on two cores; otherwise the decoder runs here, between messages.
+// A reader worker that has not answered within the start timeout (headless
+// Firefox once never fetched its script: decoding waited forever) is
+// dropped, and the decoder runs here instead.
 
 import type { DecodeOptions, StreamDecoder } from '../engine/h2lens';
 import type { Source } from '../shared/protocol';
@@ -9,7 +12,7 @@ import { decodeToColumns, yieldToEvents, type EventBatch } from './source';
 import readerUrl from './reader.ts?worker&url';
 
 export interface Reader {
-  /** Decoding runs in a worker of its own. */
+  /** Decoding runs (or ran) in a worker of its own. */
   readonly pipeline: boolean;
   batches(): AsyncGenerator<EventBatch>;
   cancel(): void;
@@ -18,10 +21,17 @@ export interface Reader {
   close(): void;
 }
 
-export function openReader(source: Source, options: DecodeOptions, pipeline = true): Reader {
+/** How long a reader worker may take to answer its start message. */
+const START_TIMEOUT_MS = 10_000;
+
+export function openReader(
+  source: Source,
+  options: DecodeOptions,
+  { pipeline = true, startTimeoutMs = START_TIMEOUT_MS }: { pipeline?: boolean; startTimeoutMs?: number } = {},
+): Reader {
   if (!pipeline) return new LocalReader(source, options);
   try {
-    return new RemoteReader(source, options);
+    return new RemoteReader(source, options, startTimeoutMs);
   } catch {
     return new LocalReader(source, options);
   }
@@ -59,17 +69,34 @@ class LocalReader implements Reader {
 }
 
 class RemoteReader implements Reader {
-  readonly pipeline = true;
   private readonly worker: Worker;
+  /** The reader worker has answered (its first message). */
+  private started = false;
+  /** The start timeout passed before it answered. */
+  private stalled = false;
+  private readonly startTimer: ReturnType<typeof setTimeout>;
+  /** Decoding here, after the reader worker did not start. */
+  private fallback: LocalReader | null = null;
   private readonly queue: EventBatch[] = [];
   private finished: { error?: string } | null = null;
   private wake: (() => void) | null = null;
   private nextHar = 1;
   private readonly hars = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
-  constructor(source: Source, options: DecodeOptions) {
+  constructor(
+    private readonly source: Source,
+    private readonly options: DecodeOptions,
+    startTimeoutMs: number,
+  ) {
     this.worker = new Worker(trustedScriptUrl(readerUrl) as URL, { type: 'module', name: 'h2lens-reader' });
+    this.startTimer = setTimeout(() => {
+      if (this.started) return;
+      this.stalled = true;
+      this.wake?.();
+    }, startTimeoutMs);
     this.worker.onmessage = (e: MessageEvent) => {
+      this.started = true;
+      clearTimeout(this.startTimer);
       const m = e.data as { batch?: EventBatch; done?: { error?: string }; har?: number; value?: string; error?: string };
       if (m.batch) this.queue.push(m.batch);
       if (m.done) this.finished = m.done;
@@ -88,8 +115,20 @@ class RemoteReader implements Reader {
     this.worker.postMessage({ start: { source, options } });
   }
 
+  get pipeline(): boolean {
+    return this.fallback === null;
+  }
+
   async *batches(): AsyncGenerator<EventBatch> {
     for (;;) {
+      if (this.stalled && !this.started) {
+        // Nothing came from the reader worker, so nothing was decoded
+        // there: decode here from the start.
+        this.worker.terminate();
+        this.fallback = new LocalReader(this.source, this.options);
+        yield* this.fallback.batches();
+        return;
+      }
       const batch = this.queue.shift();
       if (batch) {
         yield batch;
@@ -106,10 +145,12 @@ class RemoteReader implements Reader {
   }
 
   cancel(): void {
-    this.worker.postMessage({ cancel: true });
+    if (this.fallback) this.fallback.cancel();
+    else this.worker.postMessage({ cancel: true });
   }
 
   har(): Promise<unknown> {
+    if (this.fallback) return this.fallback.har();
     const id = this.nextHar++;
     return new Promise((resolve, reject) => {
       this.hars.set(id, { resolve, reject });
@@ -118,6 +159,8 @@ class RemoteReader implements Reader {
   }
 
   close(): void {
+    clearTimeout(this.startTimer);
+    this.fallback?.close();
     this.worker.terminate();
     this.finished ??= { error: 'decoding was stopped' };
     this.wake?.();

@@ -3,7 +3,9 @@
 // (here) and keeping (there) then use both cores.
 //
 // Messages in:  { start: { source, options } } | { ack: true } | { cancel: true } | { har: id }
-// Messages out: { batch: EventBatch } | { done: { error? } } | { har: id, value?, error? }
+// Messages out: { started: true } (at once, so the session worker knows this
+//               worker runs) | { batch: EventBatch } | { done: { error? } } |
+//               { har: id, value?, error? }
 
 /// <reference lib="webworker" />
 
@@ -28,7 +30,10 @@ self.onmessage = (e: MessageEvent) => {
     cancel?: boolean;
     har?: number;
   };
-  if (m.start) void run(m.start.source, m.start.options);
+  if (m.start) {
+    self.postMessage({ started: true });
+    void run(m.start.source, m.start.options);
+  }
   if (m.ack) {
     inFlight--;
     wake?.();

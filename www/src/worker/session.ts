@@ -156,8 +156,10 @@ export class Session {
     let error: string | undefined;
     let bytes = 0;
     try {
-      this.reader = openReader(this.source, this.decodeOptions(this.collected), !this.options.noPipeline);
-      this.profile.pipeline = this.reader.pipeline;
+      this.reader = openReader(this.source, this.decodeOptions(this.collected), {
+        pipeline: !this.options.noPipeline,
+        startTimeoutMs: this.options.readerStartTimeoutMs,
+      });
       for await (const batch of this.reader.batches()) {
         const t0 = performance.now();
         const columns = readColumns(batch.columns);
@@ -175,6 +177,8 @@ export class Session {
       error = err instanceof Error ? err.message : String(err);
     }
     this.running = false;
+    // After the batches: a reader worker that did not start fell back.
+    if (this.reader) this.profile.pipeline = this.reader.pipeline;
     this.flush(true, bytes, started);
     if (!this.collected) this.reader?.close();
     const done: Done = {
